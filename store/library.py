@@ -1,0 +1,662 @@
+"""`Library`: the one way the CLI and the app touch the data.
+
+SQLite is the source of truth; every write updates the Whoosh index in the
+same call, after the SQL transaction commits (the index can always be rebuilt
+from the store with `reindex`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import platformdirs
+
+from . import dedup
+from .db import Database, migrate
+from .importers import parse_text, read_input
+from .model import ImportFormatError, Paper, PaperRecord, ParseResult, Skip
+from .search_index import IndexDoc, PaperIndex, QueryError
+
+__all__ = ["Library", "ImportReport", "ImportFormatError", "QueryError", "LibraryError", "default_library_dir"]
+
+SORTS = {
+    "date": "p.date IS NULL, p.date DESC, p.id DESC",
+    "title": "coalesce(p.title, '~') COLLATE NOCASE, p.id",
+    "added": "p.added DESC, p.id DESC",
+}
+PROVISIONAL_KEY_PREFIX = "untitled-"
+ENV_VAR = "PAPERS_TUI_LIBRARY"
+
+
+class LibraryError(Exception):
+    """A request the library cannot carry out (unknown key, bad argument)."""
+
+
+def default_library_dir() -> Path:
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("papers-tui", appauthor=False))
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+@dataclass
+class ImportReport:
+    """What one input did to the library."""
+
+    source: str
+    format: str
+    added: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    paper_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class ParsedInput:
+    source: str
+    format: str
+    result: ParseResult
+
+
+class Library:
+    def __init__(self, directory: Path | str):
+        self.directory = Path(directory).expanduser()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.db = Database(self.directory / "library.sqlite3")
+        migrate(self.db.conn)
+        self.index = PaperIndex(self.directory / "index")
+
+    @staticmethod
+    def exists(directory: Path | str) -> bool:
+        return (Path(directory).expanduser() / "library.sqlite3").exists()
+
+    def close(self) -> None:
+        self.index.close()
+        self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # --- import -------------------------------------------------------------------------
+
+    def import_paths(self, paths: Sequence[str], fmt: str | None = None) -> list[ImportReport]:
+        """Import files ('-' is stdin): all parse first, then one transaction."""
+        inputs = []
+        for path in paths:
+            text, source = read_input(path)
+            inputs.append(parse_input(text, source, fmt))
+        return self.import_parsed(inputs)
+
+    def import_text(self, text: str, source: str = "<pasted>", fmt: str | None = None) -> ImportReport:
+        return self.import_parsed([parse_input(text, source, fmt)])[0]
+
+    def import_parsed(self, inputs: Sequence[ParsedInput]) -> list[ImportReport]:
+        reports: list[ImportReport] = []
+        touched: set[int] = set()
+        with self.db.transaction() as conn:
+            for item in inputs:
+                report = ImportReport(item.source, item.format, skipped=list(item.result.skipped))
+                for record in item.result.records:
+                    self._import_record(conn, record, item, report)
+                touched.update(report.paper_ids)
+                reports.append(report)
+            self._bump_generation(conn)
+        self._reindex_ids(touched)
+        return reports
+
+    def _import_record(self, conn, record: PaperRecord, item: ParsedInput, report: ImportReport) -> None:
+        stamp = now()
+        existing = self._find_same(conn, record)
+        if existing is None:
+            pid = self._insert(conn, record, stamp)
+            report.added += 1
+        else:
+            pid = existing
+            if self._merge(conn, pid, record, stamp):
+                report.merged += 1
+            else:
+                report.unchanged += 1
+        conn.execute(
+            "INSERT INTO sources(paper_id, source, line, format, imported) VALUES (?,?,?,?,?)",
+            (pid, item.source, record.line or None, item.format, stamp),
+        )
+        report.paper_ids.append(pid)
+
+    def _find_same(self, conn, record: PaperRecord) -> int | None:
+        """The paper this record describes, if the library has it."""
+        for column, value in (("arxiv_id", record.arxiv_id), ("doi", record.doi)):
+            if value:
+                row = conn.execute(f"SELECT id FROM papers WHERE {column} = ?", (value,)).fetchone()
+                if row:
+                    return row["id"]
+        title_norm = dedup.normalise_title(record.title)
+        if title_norm:
+            for row in conn.execute("SELECT * FROM papers WHERE title_norm = ?", (title_norm,)):
+                if not _ids_conflict(row, record):
+                    return row["id"]
+        if record.abstract:
+            return self._find_by_abstract(conn, record)
+        return None
+
+    def _find_by_abstract(self, conn, record: PaperRecord) -> int | None:
+        title_norm = dedup.normalise_title(record.title)
+
+        def compatible(row) -> bool:
+            titles_differ = title_norm and row["title_norm"] and row["title_norm"] != title_norm
+            return not titles_differ and not _ids_conflict(row, record)
+
+        for row in conn.execute("SELECT * FROM papers WHERE abstract_hash = ?", (dedup.abstract_hash(record.abstract),)):
+            if compatible(row):
+                return row["id"]
+        mine = dedup.shingles(record.abstract)
+        candidates = conn.execute(
+            "SELECT paper_id, count(*) AS shared FROM abstract_sketch WHERE hash IN (SELECT value FROM json_each(?))"
+            " GROUP BY paper_id ORDER BY shared DESC LIMIT 5",
+            (json.dumps(dedup.sketch(mine)),),
+        ).fetchall()
+        for candidate in candidates:
+            row = conn.execute("SELECT * FROM papers WHERE id = ?", (candidate["paper_id"],)).fetchone()
+            if compatible(row) and dedup.similar_abstracts(mine, dedup.shingles(row["abstract"] or "")):
+                return row["id"]
+        return None
+
+    def _insert(self, conn, record: PaperRecord, stamp: str) -> int:
+        cursor = conn.execute(
+            """INSERT INTO papers(title, title_norm, authors_truncated, date, category, has_code, arxiv_id, doi,
+                   url, venue, abstract, abstract_hash, entry_type, extra, added, updated)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+            (
+                record.title,
+                dedup.normalise_title(record.title),
+                int(record.authors_truncated),
+                record.date,
+                record.category,
+                int(record.has_code),
+                record.arxiv_id,
+                record.doi,
+                record.url,
+                record.venue,
+                record.abstract,
+                dedup.abstract_hash(record.abstract),
+                record.entry_type,
+                json.dumps(record.extra, sort_keys=True),
+                stamp,
+                stamp,
+            ),
+        )
+        pid = cursor.lastrowid
+        _write_list(conn, "authors", "name", pid, record.authors)
+        _write_list(conn, "orgs", "name", pid, record.orgs)
+        _write_list(conn, "comments", "text", pid, record.comments)
+        self._write_sketch(conn, pid, record.abstract)
+        self._apply_user_state(conn, pid, record, stamp)
+        self._assign_key_if_ready(conn, pid, proposed=record.key)
+        return pid
+
+    def _apply_user_state(self, conn, pid: int, record: PaperRecord, stamp: str) -> None:
+        conn.execute(
+            "UPDATE papers SET read = ?, read_at = ?, starred = ?, starred_at = ?, note = ? WHERE id = ?",
+            (int(record.read), stamp if record.read else None, int(record.starred),
+             stamp if record.starred else None, record.note, pid),
+        )
+        for name in record.tags:
+            self._add_tag(conn, pid, name, stamp)
+
+    def _add_tag(self, conn, pid: int, name: str, stamp: str) -> None:
+        conn.execute("INSERT OR IGNORE INTO tags(name) VALUES (?)", (name,))
+        conn.execute(
+            "INSERT OR IGNORE INTO paper_tags(paper_id, tag_id, added) SELECT ?, id, ? FROM tags WHERE name = ?",
+            (pid, stamp, name),
+        )
+
+    def _merge(self, conn, pid: int, record: PaperRecord, stamp: str) -> bool:
+        """Fill what the paper lacks from `record`; never touches the user's state."""
+        row = conn.execute("SELECT * FROM papers WHERE id = ?", (pid,)).fetchone()
+        updates: dict[str, object] = {}
+        for column in ("title", "date", "category", "arxiv_id", "doi", "url", "venue", "abstract", "entry_type"):
+            value = getattr(record, column)
+            if value and not row[column]:
+                updates[column] = value
+        if _better_abstract(record.abstract, row["abstract"]):
+            updates["abstract"] = record.abstract
+        if record.date and row["date"] and len(record.date) > len(row["date"]) and record.date.startswith(row["date"]):
+            updates["date"] = record.date  # more precise
+        if record.has_code and not row["has_code"]:
+            updates["has_code"] = 1
+        if "title" in updates:
+            updates["title_norm"] = dedup.normalise_title(record.title)
+        if "abstract" in updates:
+            updates["abstract_hash"] = dedup.abstract_hash(record.abstract)
+            self._write_sketch(conn, pid, record.abstract)
+        extra = json.loads(row["extra"])
+        new_extra = {**record.extra, **extra}
+        if new_extra != extra:
+            updates["extra"] = json.dumps(new_extra, sort_keys=True)
+        changed = self._merge_lists(conn, pid, row, record, updates)
+        if updates:
+            updates["updated"] = stamp
+            assignments = ", ".join(f"{column} = ?" for column in updates)
+            conn.execute(f"UPDATE papers SET {assignments} WHERE id = ?", (*updates.values(), pid))
+        self._assign_key_if_ready(conn, pid, proposed=record.key)
+        return bool(updates) or changed
+
+    def _merge_lists(self, conn, pid: int, row, record: PaperRecord, updates: dict) -> bool:
+        changed = False
+        authors = _read_list(conn, "authors", "name", pid)
+        more_complete = row["authors_truncated"] and not record.authors_truncated and len(record.authors) > len(authors)
+        if record.authors and (not authors or more_complete):
+            _write_list(conn, "authors", "name", pid, record.authors)
+            updates["authors_truncated"] = int(record.authors_truncated)
+            changed = True
+        orgs = _read_list(conn, "orgs", "name", pid)
+        if record.orgs and not orgs:
+            _write_list(conn, "orgs", "name", pid, record.orgs)
+            changed = True
+        comments = _read_list(conn, "comments", "text", pid)
+        new_comments = [c for c in record.comments if c not in comments]
+        if new_comments:
+            _write_list(conn, "comments", "text", pid, comments + new_comments)
+            changed = True
+        return changed
+
+    def _write_sketch(self, conn, pid: int, abstract: str | None) -> None:
+        conn.execute("DELETE FROM abstract_sketch WHERE paper_id = ?", (pid,))
+        if abstract:
+            conn.executemany(
+                "INSERT INTO abstract_sketch(hash, paper_id) VALUES (?, ?)",
+                [(h, pid) for h in dedup.sketch(dedup.shingles(abstract))],
+            )
+
+    # --- citation keys ------------------------------------------------------------------
+
+    def _assign_key_if_ready(self, conn, pid: int, proposed: str | None = None, force: bool = False) -> None:
+        """Give a citation key once the paper has a title and an author; it never changes after."""
+        row = conn.execute("SELECT key, title, date, arxiv_id FROM papers WHERE id = ?", (pid,)).fetchone()
+        if row["key"]:
+            return
+        authors = _read_list(conn, "authors", "name", pid)
+        if not force and not (row["title"] and authors):
+            return
+        taken = _key_taken(conn)
+        if proposed and not taken(proposed) and not proposed.startswith(PROVISIONAL_KEY_PREFIX):
+            key = proposed
+        else:
+            from .bibtex import make_citation_key
+
+            year = _year_of(row["date"], row["arxiv_id"])
+            key = make_citation_key(authors, year, row["title"], taken, self.key_pattern(conn))
+        conn.execute("UPDATE papers SET key = ? WHERE id = ?", (key, pid))
+
+    def key_pattern(self, conn=None) -> str | None:
+        conn = conn or self.db.conn
+        row = conn.execute("SELECT value FROM meta WHERE name = 'key_pattern'").fetchone()
+        return row["value"] if row else None
+
+    def set_key_pattern(self, pattern: str | None) -> None:
+        with self.db.transaction() as conn:
+            if pattern:
+                conn.execute("INSERT OR REPLACE INTO meta(name, value) VALUES ('key_pattern', ?)", (pattern,))
+            else:
+                conn.execute("DELETE FROM meta WHERE name = 'key_pattern'")
+
+    # --- reading ------------------------------------------------------------------------
+
+    def count(self) -> int:
+        return self.db.conn.execute("SELECT count(*) FROM papers").fetchone()[0]
+
+    def counts(self) -> dict[str, int]:
+        row = self.db.conn.execute(
+            "SELECT count(*) AS all_, sum(read = 0) AS unread, sum(read = 1) AS read, sum(starred) AS starred FROM papers"
+        ).fetchone()
+        return {"all": row["all_"], "unread": row["unread"] or 0, "read": row["read"] or 0, "starred": row["starred"] or 0}
+
+    def tag_counts(self) -> list[tuple[str, int]]:
+        rows = self.db.conn.execute(
+            "SELECT t.name, count(pt.paper_id) AS n FROM tags t JOIN paper_tags pt ON pt.tag_id = t.id"
+            " GROUP BY t.id ORDER BY t.name COLLATE NOCASE"
+        )
+        return [(row["name"], row["n"]) for row in rows]
+
+    def ids(self, query: str | None = None, sort: str = "date", limit: int | None = None) -> list[int]:
+        """Paper ids matching `query` (all when empty), in `sort` order ('relevance' keeps the ranking)."""
+        if sort not in SORTS and sort != "relevance":
+            raise LibraryError(f"unknown sort {sort!r}; choose date, title, added or relevance")
+        if query and query.strip():
+            ranked = [pid for pid, _ in self.index.search(query, limit=None if sort != "relevance" else limit)]
+            if sort == "relevance":
+                return ranked
+            rows = self.db.conn.execute(
+                f"SELECT p.id FROM papers p WHERE p.id IN (SELECT value FROM json_each(?)) ORDER BY {SORTS[sort]}"
+                + (" LIMIT ?" if limit else ""),
+                (json.dumps(ranked), *([limit] if limit else [])),
+            )
+        else:
+            order = SORTS.get(sort, SORTS["date"])
+            rows = self.db.conn.execute(
+                f"SELECT p.id FROM papers p ORDER BY {order}" + (" LIMIT ?" if limit else ""),
+                ([limit] if limit else []),
+            )
+        return [row[0] for row in rows]
+
+    def list(self, query: str | None = None, sort: str = "date", limit: int | None = None) -> list[Paper]:
+        return self.papers(self.ids(query, sort, limit))
+
+    def search(self, query: str, limit: int | None = 50) -> list[Paper]:
+        if not query.strip():
+            raise QueryError("empty query")
+        return self.papers([pid for pid, _ in self.index.search(query, limit=limit)])
+
+    def highlight_terms(self, query: str) -> list[str]:
+        return self.index.terms(query)
+
+    def related(self, pid: int, limit: int = 20) -> list[Paper]:
+        return self.papers([p for p, _ in self.index.more_like_this(pid, limit)])
+
+    def get(self, pid: int) -> Paper:
+        papers = self.papers([pid])
+        if not papers:
+            raise LibraryError(f"no paper with id {pid}")
+        return papers[0]
+
+    def papers(self, ids: Sequence[int]) -> list[Paper]:
+        """Full papers for these ids, in the order given."""
+        if not ids:
+            return []
+        conn = self.db.conn
+        id_json = json.dumps(list(ids))
+        rows = {r["id"]: r for r in conn.execute("SELECT * FROM papers WHERE id IN (SELECT value FROM json_each(?))", (id_json,))}
+        lists = {name: _grouped(conn, sql, id_json) for name, sql in _LIST_QUERIES.items()}
+        return [_paper_from_row(rows[pid], lists, pid) for pid in ids if pid in rows]
+
+    def resolve(self, handles: Iterable[str]) -> list[int]:
+        """Paper ids for citation keys (or `untitled-N` handles); unknown ones are an error."""
+        ids, unknown = [], []
+        for handle in handles:
+            pid = self._resolve_one(handle)
+            if pid is None:
+                unknown.append(handle)
+            else:
+                ids.append(pid)
+        if unknown:
+            raise LibraryError(f"no paper with key {', '.join(unknown)}")
+        return ids
+
+    def _resolve_one(self, handle: str) -> int | None:
+        row = self.db.conn.execute("SELECT id FROM papers WHERE key = ?", (handle,)).fetchone()
+        if row:
+            return row[0]
+        if handle.startswith(PROVISIONAL_KEY_PREFIX) and handle[len(PROVISIONAL_KEY_PREFIX):].isdigit():
+            pid = int(handle[len(PROVISIONAL_KEY_PREFIX):])
+            row = self.db.conn.execute("SELECT id FROM papers WHERE id = ? AND key IS NULL", (pid,)).fetchone()
+            return row[0] if row else None
+        return None
+
+    def sources(self, pid: int) -> list[tuple[str, int | None, str]]:
+        rows = self.db.conn.execute("SELECT source, line, format FROM sources WHERE paper_id = ? ORDER BY id", (pid,))
+        return [(r["source"], r["line"], r["format"]) for r in rows]
+
+    # --- the user's state ---------------------------------------------------------------
+
+    def mark(self, ids: Sequence[int], read: bool | None = None, starred: bool | None = None) -> None:
+        stamp = now()
+        with self.db.transaction() as conn:
+            for column, value in (("read", read), ("starred", starred)):
+                if value is None:
+                    continue
+                conn.execute(
+                    f"UPDATE papers SET {column} = ?, {column}_at = ?, updated = ? "
+                    "WHERE id IN (SELECT value FROM json_each(?))",
+                    (int(value), stamp if value else None, stamp, json.dumps(list(ids))),
+                )
+            self._bump_generation(conn)
+        self._reindex_ids(ids)
+
+    def tag(self, ids: Sequence[int], add: Iterable[str] = (), remove: Iterable[str] = ()) -> None:
+        add = [_clean_tag(t) for t in add]
+        remove = [_clean_tag(t) for t in remove]
+        stamp = now()
+        with self.db.transaction() as conn:
+            for name in add:
+                for pid in ids:
+                    self._add_tag(conn, pid, name, stamp)
+            for name in remove:
+                conn.execute(
+                    "DELETE FROM paper_tags WHERE tag_id = (SELECT id FROM tags WHERE name = ?)"
+                    " AND paper_id IN (SELECT value FROM json_each(?))",
+                    (name, json.dumps(list(ids))),
+                )
+            conn.execute("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM paper_tags)")
+            self._bump_generation(conn)
+        self._reindex_ids(ids)
+
+    def set_note(self, pid: int, note: str) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE papers SET note = ?, updated = ? WHERE id = ?", (note, now(), pid))
+            self._bump_generation(conn)
+        self._reindex_ids([pid])
+
+    def restore_state(self, paper: Paper) -> None:
+        """Put back read, starred, tags and note as they were in `paper` (for undo)."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE papers SET read = ?, read_at = ?, starred = ?, starred_at = ?, note = ?, updated = ? WHERE id = ?",
+                (int(paper.read), paper.read_at, int(paper.starred), paper.starred_at, paper.note, now(), paper.id),
+            )
+            conn.execute("DELETE FROM paper_tags WHERE paper_id = ?", (paper.id,))
+            for name in paper.tags:
+                self._add_tag(conn, paper.id, name, now())
+            conn.execute("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM paper_tags)")
+            self._bump_generation(conn)
+        self._reindex_ids([paper.id])
+
+    # --- export -------------------------------------------------------------------------
+
+    def bibtex(self, ids: Sequence[int], style: str = "arxiv") -> str:
+        from .bibtex import export_bibtex
+
+        with self.db.transaction() as conn:
+            for pid in ids:
+                self._assign_key_if_ready(conn, pid, force=True)
+        return export_bibtex(self.papers(ids), style=style)
+
+    def export(self, ids: Sequence[int], path: Path | str | None, style: str = "arxiv") -> str:
+        """Write BibTeX for `ids` to `path` atomically (temporary file, then rename); returns the text."""
+        text = self.bibtex(ids, style)
+        if path is not None:
+            write_atomically(Path(path), text)
+        return text
+
+    # --- the index ----------------------------------------------------------------------
+
+    def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
+        total = self.count()
+        ids = [row[0] for row in self.db.conn.execute("SELECT id FROM papers ORDER BY id")]
+
+        def docs():
+            for start in range(0, len(ids), 500):
+                for paper in self.papers(ids[start : start + 500]):
+                    yield index_doc(paper)
+                if progress:
+                    progress(min(start + 500, total), total)
+
+        return self.index.rebuild(docs())
+
+    def _reindex_ids(self, ids: Iterable[int]) -> None:
+        ids = sorted(set(ids))
+        for start in range(0, len(ids), 500):
+            self.index.update(index_doc(p) for p in self.papers(ids[start : start + 500]))
+
+    def _bump_generation(self, conn) -> None:
+        conn.execute(
+            "INSERT INTO meta(name, value) VALUES ('generation', '1') "
+            "ON CONFLICT(name) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    def generation(self) -> int:
+        row = self.db.conn.execute("SELECT value FROM meta WHERE name = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+
+def parse_input(text: str, source: str, fmt: str | None = None) -> ParsedInput:
+    from .importers import detect_format
+
+    fmt = fmt or detect_format(text)
+    return ParsedInput(source, fmt or "unknown", parse_text(text, source, fmt))
+
+
+def write_atomically(path: Path, text: str) -> None:
+    path = path.expanduser()
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def index_doc(paper: Paper) -> IndexDoc:
+    categories = []
+    if paper.category:
+        categories = [paper.category, paper.category.split(".")[-1]]
+    has = [name for name, present in (
+        ("code", paper.has_code), ("note", paper.note), ("tags", paper.tags),
+        ("abstract", paper.abstract), ("title", paper.title), ("arxiv", paper.arxiv_id), ("doi", paper.doi),
+    ) if present]
+    states = ["read" if paper.read else "unread"]
+    if paper.starred:
+        states.append("starred")
+    if not paper.title:
+        states.append("untitled")
+    return IndexDoc(
+        pid=paper.id,
+        key=paper.key,
+        title=paper.title or "",
+        authors=" ; ".join(paper.authors),
+        abstract=paper.abstract or "",
+        tags=paper.tags,
+        note=paper.note,
+        orgs=" ; ".join(paper.orgs),
+        comments=" ; ".join(paper.comments),
+        categories=categories,
+        year=paper.year,
+        arxiv=paper.arxiv_id,
+        doi=paper.doi,
+        states=states,
+        has=has,
+    )
+
+
+_LIST_QUERIES = {
+    "authors": "SELECT paper_id, name FROM authors WHERE paper_id IN (SELECT value FROM json_each(?)) ORDER BY paper_id, position",
+    "orgs": "SELECT paper_id, name FROM orgs WHERE paper_id IN (SELECT value FROM json_each(?)) ORDER BY paper_id, position",
+    "comments": "SELECT paper_id, text FROM comments WHERE paper_id IN (SELECT value FROM json_each(?)) ORDER BY paper_id, position",
+    "tags": "SELECT pt.paper_id, t.name FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id"
+    " WHERE pt.paper_id IN (SELECT value FROM json_each(?)) ORDER BY pt.paper_id, t.name COLLATE NOCASE",
+}
+
+
+def _grouped(conn, sql: str, id_json: str) -> dict[int, list[str]]:
+    grouped: dict[int, list[str]] = {}
+    for pid, value in conn.execute(sql, (id_json,)):
+        grouped.setdefault(pid, []).append(value)
+    return grouped
+
+
+def _paper_from_row(row, lists: dict[str, dict[int, list[str]]], pid: int) -> Paper:
+    return Paper(
+        id=pid,
+        key=row["key"] or f"{PROVISIONAL_KEY_PREFIX}{pid}",
+        title=row["title"],
+        authors=lists["authors"].get(pid, []),
+        authors_truncated=bool(row["authors_truncated"]),
+        orgs=lists["orgs"].get(pid, []),
+        date=row["date"],
+        category=row["category"],
+        has_code=bool(row["has_code"]),
+        arxiv_id=row["arxiv_id"],
+        doi=row["doi"],
+        url=row["url"],
+        venue=row["venue"],
+        comments=lists["comments"].get(pid, []),
+        abstract=row["abstract"],
+        tags=lists["tags"].get(pid, []),
+        read=bool(row["read"]),
+        starred=bool(row["starred"]),
+        note=row["note"],
+        added=row["added"],
+        extra=json.loads(row["extra"]),
+        entry_type=row["entry_type"],
+        read_at=row["read_at"],
+        starred_at=row["starred_at"],
+    )
+
+
+def _write_list(conn, table: str, column: str, pid: int, values: list[str]) -> None:
+    conn.execute(f"DELETE FROM {table} WHERE paper_id = ?", (pid,))
+    conn.executemany(
+        f"INSERT INTO {table}(paper_id, position, {column}) VALUES (?, ?, ?)",
+        [(pid, position, value) for position, value in enumerate(values)],
+    )
+
+
+def _read_list(conn, table: str, column: str, pid: int) -> list[str]:
+    return [r[0] for r in conn.execute(f"SELECT {column} FROM {table} WHERE paper_id = ? ORDER BY position", (pid,))]
+
+
+def _better_abstract(new: str | None, old: str | None) -> bool:
+    """Of two versions of one abstract the longer is kept (listings cut some),
+    ties broken by text, so the result does not depend on import order."""
+    if not new or not old or new == old:
+        return False
+    return (len(new), new) > (len(old), old)
+
+
+def _ids_conflict(row, record: PaperRecord) -> bool:
+    return bool(
+        (record.arxiv_id and row["arxiv_id"] and record.arxiv_id != row["arxiv_id"])
+        or (record.doi and row["doi"] and record.doi != row["doi"])
+    )
+
+
+def _key_taken(conn) -> Callable[[str], bool]:
+    def taken(key: str) -> bool:
+        return conn.execute("SELECT 1 FROM papers WHERE key = ?", (key,)).fetchone() is not None
+
+    return taken
+
+
+def _year_of(date: str | None, arxiv_id: str | None) -> int | None:
+    if date:
+        return int(date[:4])
+    if arxiv_id and len(arxiv_id) >= 4 and arxiv_id[:4].isdigit():
+        return 2000 + int(arxiv_id[:2])
+    return None
+
+
+def _clean_tag(name: str) -> str:
+    cleaned = " ".join(name.replace(",", " ").split()).strip()
+    if not cleaned:
+        raise LibraryError("a tag needs a name")
+    return cleaned

@@ -1,0 +1,94 @@
+"""Every query form of the search language, against a library built from the examples."""
+
+from __future__ import annotations
+
+import pytest
+
+from store.library import QueryError
+
+
+@pytest.fixture
+def lib(library, examples):
+    library.import_paths([str(examples / n) for n in ("cards.txt", "abstracts.txt", "arxiv-listing.txt", "library.bib", "papers.jsonl")])
+    vaswani = library.resolve(["vaswani2017attention"])
+    library.mark(vaswani, read=True, starred=True)
+    library.tag(library.resolve(["devlin2018bert", "sanh2019distilbert"]), add=["bert family"])
+    library.set_note(library.resolve(["kingma2014adam"])[0], "the optimiser everybody uses")
+    return library
+
+
+def keys(library, query, **kwargs):
+    return [p.key for p in library.search(query, limit=None, **kwargs)]
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("title:residual", ["he2015deep"]),
+        ("author:hinton", ["hinton2015distilling"]),
+        ("author:vinyals", ["hinton2015distilling", "sutskever2014sequence"]),
+        ("abstract:ensemble", ["he2015deep", "hinton2015distilling"]),
+        ('tag:"bert family"', ["devlin2018bert", "sanh2019distilbert"]),
+        ("cat:LG", ["kingma2014adam"]),
+        ("cat:cs.CV", ["he2015deep"]),
+        ("year:2015", ["bahdanau2015neural", "he2015deep", "hinton2015distilling"]),
+        ("year:[2018 TO 2019]", ["devlin2018bert", "clark2019bert", "liu2019roberta", "sanh2019distilbert"]),
+        ("arxiv:1706.03762", ["vaswani2017attention"]),
+        ("is:starred", ["vaswani2017attention"]),
+        ("is:read", ["vaswani2017attention"]),
+        ("has:code AND cat:CV", ["he2015deep"]),
+        ('"knowledge distillation"', ["sanh2019distilbert"]),
+        ("distill* NOT author:sanh", ["hinton2015distilling"]),
+        ("optimiser OR optimizer", ["he2015deep", "kingma2014adam"]),
+        ("note:everybody", ["kingma2014adam"]),
+        ("org:huggingface", ["sanh2019distilbert"]),
+        ("comments:ICLR", ["bahdanau2015neural", "kingma2014adam"]),
+        ("residul~", ["he2015deep"]),
+        ("robustly", ["liu2019roberta"]),
+    ],
+)
+def test_query_forms(lib, query, expected):
+    assert sorted(keys(lib, query)) == sorted(expected)
+
+
+def test_is_unread_excludes_read(lib):
+    unread = keys(lib, "is:unread")
+    assert "vaswani2017attention" not in unread and len(unread) == lib.count() - 1
+
+
+def test_ranking_puts_title_matches_first(lib):
+    assert keys(lib, "attention")[0] == "vaswani2017attention"
+
+
+def test_accents_are_folded(library):
+    library.import_text('{"title": "The BigScience ROOTS Corpus", "authors": ["Hugo Laurençon"], "abstract": "Corpus."}\n', "x.jsonl")
+    assert [p.title for p in library.search("laurencon")] == ["The BigScience ROOTS Corpus"]
+    assert [p.title for p in library.search("author:Laurençon")] == ["The BigScience ROOTS Corpus"]
+
+
+@pytest.mark.parametrize("query", ['"unbalanced quote', "(attention", "attention)", "year:[2019 TO", "year:abc"])
+def test_bad_queries_say_why(lib, query):
+    with pytest.raises(QueryError) as error:
+        lib.search(query)
+    assert str(error.value)
+
+
+def test_list_sorts(lib):
+    by_date = lib.list(sort="date")
+    assert [p.full_date for p in by_date] == sorted([p.full_date for p in by_date], reverse=True)
+    by_title = [p.display_title.lower() for p in lib.list(sort="title")]
+    assert by_title == sorted(by_title)
+    assert lib.list("year:2014", sort="title")[0].title.startswith("Adam")
+
+
+def test_highlight_terms_and_related(lib):
+    assert "distil" in lib.highlight_terms("distillation author:hinton")[0]
+    paper = lib.search("title:distilbert")[0]
+    related = [p.key for p in lib.related(paper.id)]
+    assert related and paper.key not in related
+
+
+def test_reindex_rebuilds_same_results(lib):
+    before = keys(lib, "bert")
+    assert lib.reindex() == lib.count()
+    assert keys(lib, "bert") == before

@@ -1,0 +1,205 @@
+"""The `papers-tui` command: the app when run bare, and commands for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from store.importers import FORMATS
+from store.library import ImportFormatError, Library, LibraryError, QueryError, default_library_dir
+from store.model import Paper
+
+from .text import safe_text
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+STYLES = ("arxiv", "scholar", "biblatex")
+EXAMPLE_SUFFIXES = (".txt", ".bib", ".jsonl")
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "docs" / "examples"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--library",
+        metavar="DIR",
+        type=Path,
+        help="library directory (default: $PAPERS_TUI_LIBRARY, else the user data dir)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="papers-tui", description="Triage papers, keep a reading list, cite it in LaTeX.", parents=[common]
+    )
+    parser.add_argument(
+        "--demo-if-missing",
+        action="store_true",
+        help="when the library does not exist yet, open a demo library built from docs/examples",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    add = commands.add_parser("import", parents=[common], help="import listings, BibTeX or JSON lines ('-' is stdin)")
+    add.add_argument("paths", nargs="+", metavar="PATH")
+    add.add_argument("--format", choices=FORMATS, help="force the input format instead of recognising it")
+
+    search = commands.add_parser("search", parents=[common], help="search the library, best matches first")
+    search.add_argument("query")
+    search.add_argument("--limit", type=int, default=20)
+    search.add_argument("--json", action="store_true")
+
+    listing = commands.add_parser("list", parents=[common], help="list papers")
+    listing.add_argument("--query", "-q")
+    listing.add_argument("--sort", choices=("date", "title", "added", "relevance"), default="date")
+    listing.add_argument("--limit", type=int)
+    listing.add_argument("--json", action="store_true")
+
+    mark = commands.add_parser("mark", parents=[common], help="mark papers read, unread, starred or unstarred")
+    mark.add_argument("keys", nargs="+", metavar="KEY")
+    mark.add_argument("--read", dest="read", action="store_const", const=True)
+    mark.add_argument("--unread", dest="read", action="store_const", const=False)
+    mark.add_argument("--star", dest="starred", action="store_const", const=True)
+    mark.add_argument("--unstar", dest="starred", action="store_const", const=False)
+
+    tag = commands.add_parser("tag", parents=[common], help="add or remove tags")
+    tag.add_argument("keys", nargs="+", metavar="KEY")
+    tag.add_argument("--add", action="append", default=[], metavar="NAME")
+    tag.add_argument("--remove", action="append", default=[], metavar="NAME")
+
+    export = commands.add_parser("export", parents=[common], help="write BibTeX")
+    export.add_argument("--query", "-q")
+    export.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
+    export.add_argument("--style", choices=STYLES, default="arxiv")
+    export.add_argument("--key-pattern", help="pattern for new citation keys, e.g. '{author}{year}{word}'")
+
+    commands.add_parser("reindex", parents=[common], help="rebuild the search index from the store")
+    commands.add_parser("app", parents=[common], help="open the reader (the default)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    directory = args.library or default_library_dir()
+    command = args.command or "app"
+    if command == "app":
+        return run_app(directory, args.demo_if_missing)
+    try:
+        with Library(directory) as library:
+            return COMMANDS[command](library, args)
+    except (ImportFormatError, QueryError, LibraryError) as error:
+        print(f"papers-tui: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as error:
+        print(f"papers-tui: {error.filename or ''}: {error.strerror}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def run_app(directory: Path, demo_if_missing: bool) -> int:
+    if demo_if_missing and not Library.exists(directory):
+        directory = make_demo_library()
+    from .app import PapersApp
+
+    PapersApp(directory).run()
+    return EXIT_OK
+
+
+def make_demo_library() -> Path:
+    """A library built from the project's own example listings (made once)."""
+    directory = Path.cwd() / ".demo-library"
+    if not Library.exists(directory):
+        with Library(directory) as library:
+            library.import_paths([str(p) for p in sorted(EXAMPLES_DIR.iterdir()) if p.suffix in EXAMPLE_SUFFIXES])
+    print(f"No library yet: opening the demo library in {directory}", file=sys.stderr)
+    return directory
+
+
+def cmd_import(library: Library, args) -> int:
+    reports = library.import_paths(args.paths, fmt=args.format)
+    for report in reports:
+        print(
+            f"{safe_text(report.source)} ({report.format}): {report.added} added, {report.merged} merged, "
+            f"{report.unchanged} already known, {len(report.skipped)} skipped"
+        )
+        for skip in report.skipped:
+            print(f"  line {skip.line}: skipped: {safe_text(skip.reason)}")
+    return EXIT_OK
+
+
+def cmd_search(library: Library, args) -> int:
+    return print_papers(library.search(args.query, limit=args.limit), args.json)
+
+
+def cmd_list(library: Library, args) -> int:
+    return print_papers(library.list(args.query, sort=args.sort, limit=args.limit), args.json)
+
+
+def cmd_mark(library: Library, args) -> int:
+    if args.read is None and args.starred is None:
+        raise LibraryError("say what to mark: --read, --unread, --star or --unstar")
+    library.mark(library.resolve(args.keys), read=args.read, starred=args.starred)
+    return EXIT_OK
+
+
+def cmd_tag(library: Library, args) -> int:
+    if not args.add and not args.remove:
+        raise LibraryError("say which tags: --add NAME or --remove NAME")
+    library.tag(library.resolve(args.keys), add=args.add, remove=args.remove)
+    return EXIT_OK
+
+
+def cmd_export(library: Library, args) -> int:
+    if args.key_pattern:
+        library.set_key_pattern(args.key_pattern)
+    ids = library.ids(args.query, sort="date")
+    text = library.export(ids, args.output, style=args.style)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        print(f"wrote {len(ids)} entries to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_reindex(library: Library, args) -> int:
+    count = library.reindex()
+    print(f"indexed {count} papers")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "import": cmd_import,
+    "search": cmd_search,
+    "list": cmd_list,
+    "mark": cmd_mark,
+    "tag": cmd_tag,
+    "export": cmd_export,
+    "reindex": cmd_reindex,
+}
+
+
+def print_papers(papers: list[Paper], as_json: bool) -> int:
+    if as_json:
+        json.dump([p.to_json() for p in papers], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    width = shutil.get_terminal_size((100, 20)).columns
+    for paper in papers:
+        print(table_row(paper, width))
+    return EXIT_OK
+
+
+def table_row(paper: Paper, width: int) -> str:
+    marks = ("*" if paper.starred else " ") + (" " if paper.read else "•")
+    date = (paper.full_date or "").ljust(10)
+    first = paper.authors[0] if paper.authors else ""
+    if len(paper.authors) > 1 or paper.authors_truncated:
+        first += " et al."
+    head = f"{marks} {date} {paper.key[:28]:<28} "
+    room = max(10, width - len(head) - len(first) - 3)
+    title = safe_text(paper.display_title)
+    if len(title) > room:
+        title = title[: room - 1] + "…"
+    return f"{head}{title:<{room}}  {safe_text(first)}".rstrip()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
