@@ -27,6 +27,7 @@ from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, E
 from pylatexenc import latex2text
 from pylatexenc.latexencode import UnicodeToLatexEncoder
 
+from .listing import GROUP_WORDS
 from .model import (
     ImportFormatError,
     Paper,
@@ -286,12 +287,12 @@ def _read_arxiv(fields: _Fields) -> str | None:
         arxiv_id = normalise_arxiv_id(eprint)
         if arxiv_id:
             fields.take("eprint", "archiveprefix", "eprinttype")
-    journal = fields.get("journal") or fields.get("journaltitle")
+    journal = fields.get("journal") or fields.get("journaltitle") or fields.get("howpublished")
     if journal and _PSEUDO_JOURNAL.match(journal):
         volume_id = _id_in_volume(fields.get("volume"))
         arxiv_id = arxiv_id or normalise_arxiv_id(journal) or volume_id
         if arxiv_id:
-            fields.take("journal", "journaltitle")
+            fields.take("journal", "journaltitle", "howpublished")
             if volume_id:
                 fields.take("volume")  # DBLP's `abs/2301.03988` repeats the id
     return arxiv_id
@@ -371,6 +372,9 @@ def _format_entry(paper: Paper, style: str) -> str:
     fields = [("title", _braced(_latex_title(paper.display_title, ascii_only)))]
     if paper.authors:
         fields.append(("author", _braced(_latex_authors(paper, ascii_only))))
+    else:
+        # bibtex styles sort by author, or by `key` when there is none.
+        fields.append(("key", _braced(_latex(paper.key, ascii_only))))
     fields += _venue_fields(paper, style, entry_type, preprint)
     fields += _date_fields(paper, style)
     fields += _id_fields(paper, style, preprint)
@@ -404,6 +408,8 @@ _CONFERENCE = re.compile(
 
 def _entry_type(paper: Paper, style: str, preprint: bool) -> str:
     if preprint:
+        if style == "scholar" and not paper.authors:
+            return "misc"  # @article wants an author; bibtex warns without one
         return {"arxiv": "misc", "scholar": "article", "biblatex": "online"}[style]
     entry_type = (paper.entry_type or "").lower()
     if not entry_type:
@@ -416,7 +422,8 @@ def _entry_type(paper: Paper, style: str, preprint: bool) -> str:
 def _venue_fields(paper: Paper, style: str, entry_type: str, preprint: bool) -> list[tuple[str, str]]:
     if preprint:
         if style == "scholar":
-            return [("journal", _braced(f"arXiv preprint arXiv:{paper.arxiv_id}"))]
+            name = "journal" if entry_type == "article" else "howpublished"
+            return [(name, _braced(f"arXiv preprint arXiv:{paper.arxiv_id}"))]
         return []
     if not paper.venue:
         return []
@@ -615,11 +622,17 @@ def _latex_authors(paper: Paper, ascii_only: bool) -> str:
 def _latex_name(name: str, ascii_only: bool) -> str:
     """'Oskar van der Wal' -> 'van der Wal, Oskar'; a name bibtex would split
     wrongly (one holding `and` or a comma) is braced whole."""
-    if re.search(r"\band\b|,", name, re.IGNORECASE):
+    if re.search(r"\band\b|,", name, re.IGNORECASE) or _is_group_author(name):
         return _braced(_latex(name, ascii_only))
     first, last, jr = _split_name(name)
     pieces = [last] + ([jr] if jr else []) + ([first] if first else [])
     return ", ".join(_latex(piece, ascii_only) for piece in pieces)
+
+
+def _is_group_author(name: str) -> bool:
+    """'BigScience Workshop' is one name, not Workshop, BigScience."""
+    words = name.split()
+    return len(words) >= 2 and words[-1].lower() in GROUP_WORDS
 
 
 @lru_cache(maxsize=8192)  # a library names the same people again and again

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import bibtexparser
 import pybtex.database
 import pytest
 
+from .bibtex_check import needs_bibtex, run_bibtex
 from store.bibtex import STYLES, export_bibtex, make_citation_key, parse_bibtex
 from store.model import ImportFormatError, Paper, PaperRecord
 
@@ -604,16 +603,12 @@ def test_export_reads_back_with_pybtex(style):
     assert [str(p) for p in published.persons["author"]] == ["Smith, Jane", "{Simon and Schuster}"]
 
 
-@pytest.mark.skipif(shutil.which("bibtex") is None, reason="the bibtex program is not installed (texlive-binaries)")
+@needs_bibtex
 @pytest.mark.parametrize("style", ["arxiv", "scholar"])  # biblatex output is for biber, not bibtex
 def test_real_bibtex_reads_export_without_warnings(tmp_path, style):
-    (tmp_path / "refs.bib").write_text(export_bibtex(ALL, style=style), encoding="utf-8")
-    (tmp_path / "paper.aux").write_text("\\relax\n\\citation{*}\n\\bibstyle{plain}\n\\bibdata{refs}\n")
-    run = subprocess.run(["bibtex", "paper"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    log = run.stdout + run.stderr + (tmp_path / "paper.blg").read_text(errors="replace")
-    assert run.returncode == 0, log
+    code, log, bbl = run_bibtex(tmp_path, export_bibtex(ALL, style=style))
+    assert code == 0, log
     assert "Warning--" not in log and "error message" not in log, log
-    bbl = (tmp_path / "paper.bbl").read_text()
     assert bbl.count("\\bibitem") == len(ALL)
     # plain lowercases titles but keeps what was braced.
     assert "{BLOOM}: A {176B}-parameter open-access multilingual language model" in bbl
@@ -725,3 +720,16 @@ def test_key_pattern_with_an_empty_placeholder_drops_its_separator():
 def test_unknown_key_placeholder():
     with pytest.raises(ValueError, match="title9"):
         make_citation_key(["Jane Doe"], 2020, "T", never_taken, pattern="{author}{title9}")
+
+
+def test_group_authors_stay_whole_and_authorless_entries_carry_a_sort_key():
+    group = make_paper("workshop2022bloom", title="BLOOM", authors=["BigScience Workshop", "Teven Le Scao"])
+    assert "author = {{BigScience Workshop} and Scao, Teven Le}" in export_bibtex([group])
+    record = parse_one(export_bibtex([group]))
+    assert record.authors == ["BigScience Workshop", "Teven Le Scao"]
+    nobody = make_paper("anon2023open", title=None, authors=[], abstract="Open collaboratives offer pathways.",
+                        arxiv_id="2302.14035")
+    for style in ("arxiv", "scholar"):
+        text = export_bibtex([nobody], style=style)
+        assert "key = {anon2023open}" in text
+        assert parse_one(text).arxiv_id == "2302.14035"

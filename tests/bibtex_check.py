@@ -1,0 +1,24 @@
+"""Run the real `bibtex` on a .bib text, as a LaTeX user's build would."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+needs_bibtex = pytest.mark.skipif(
+    shutil.which("bibtex") is None, reason="the bibtex program is not installed (Debian: texlive-binaries)"
+)
+
+
+def run_bibtex(directory: Path, bib_text: str, style: str = "plain") -> tuple[int, str, str]:
+    """(return code, console and .blg log, .bbl text) of bibtex citing every entry."""
+    (directory / "refs.bib").write_text(bib_text, encoding="utf-8")
+    (directory / "paper.aux").write_text(f"\\relax\n\\citation{{*}}\n\\bibstyle{{{style}}}\n\\bibdata{{refs}}\n")
+    run = subprocess.run(["bibtex", "paper"], cwd=directory, capture_output=True, text=True, timeout=60)
+    blg = directory / "paper.blg"
+    log = run.stdout + run.stderr + (blg.read_text(errors="replace") if blg.exists() else "")
+    bbl = directory / "paper.bbl"
+    return run.returncode, log, bbl.read_text(errors="replace") if bbl.exists() else ""
