@@ -29,6 +29,7 @@ from pylatexenc.latexencode import UnicodeToLatexEncoder
 
 from .listing import GROUP_WORDS
 from .model import (
+    STAND_IN_PREFIX,
     ImportFormatError,
     Paper,
     PaperRecord,
@@ -53,18 +54,23 @@ _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
 # ---------------------------------------------------------------------------
 
 
-def parse_bibtex(text: str, source: str) -> ParseResult:
+def parse_bibtex(text: str, source: str, macros: dict[str, str] | None = None) -> ParseResult:
     """Read a .bib file: one `PaperRecord` per entry, or a `Skip` for an entry
     with neither title, author nor identifier.
+
+    `macros` holds `@string` definitions from files read before (a journal
+    abbreviations file imported first or together); this file's definitions are
+    added to it. A `crossref` is resolved here: the entry takes the fields it
+    lacks from the entry it names, and a volume that is only a crossref target
+    is reported as skipped.
 
     Raises `ImportFormatError` on a syntax error (naming the line of the broken
     block) and when the text holds no entry at all.
     """
     library = bibtexparser.parse_string(text, parse_stack=[])
     _raise_on_syntax_error(library, source)
-    macros: dict[str, str] = {}
-    result = ParseResult()
-    found_entry = False
+    macros = macros if macros is not None else {}
+    entries: list[tuple[Entry, _Fields]] = []
     # Blocks in file order, because an @string only applies to what follows it.
     for block in library.blocks:
         if isinstance(block, (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock)):
@@ -73,12 +79,30 @@ def parse_bibtex(text: str, source: str) -> ParseResult:
         if isinstance(block, String):
             macros[block.key.lower()] = _evaluate(block.value, macros)
         elif isinstance(block, Entry):
-            found_entry = True
-            item = _entry_to_record(block, macros)
-            (result.records if isinstance(item, PaperRecord) else result.skipped).append(item)
-    if not found_entry:
+            entries.append((block, _Fields(block, macros)))
+    if not entries:
         raise ImportFormatError(source, None, "no BibTeX entries found")
+    return _records_of(entries)
+
+
+def _records_of(entries: list[tuple[Entry, "_Fields"]]) -> ParseResult:
+    by_key = {entry.key.lower(): fields for entry, fields in entries}
+    targets = {f.values["crossref"].strip().lower() for _, f in entries if f.get("crossref")}
+    result = ParseResult()
+    for entry, fields in entries:
+        parent = by_key.get((fields.get("crossref") or "").strip().lower())
+        if parent is not None:
+            fields.inherit(parent)
+        if entry.key.lower() in targets and entry.entry_type.lower() in _VOLUME_TYPES:
+            line = (entry.start_line or 0) + 1
+            result.skipped.append(Skip(line, f"'{entry.key}' is a volume named by crossref; its fields went to the entries citing it"))
+            continue
+        item = _entry_to_record(entry, fields)
+        (result.records if isinstance(item, PaperRecord) else result.skipped).append(item)
     return result
+
+
+_VOLUME_TYPES = {"proceedings", "book", "collection", "mvproceedings", "mvbook", "mvcollection", "periodical"}
 
 
 def _raise_on_syntax_error(library: bibtexparser.Library, source: str) -> None:
@@ -134,6 +158,16 @@ class _Fields:
             self.values.setdefault(field.key.strip().lower(), _evaluate(field.value, macros))
         self.used: set[str] = set()
 
+    def inherit(self, parent: "_Fields") -> None:
+        """Take what this entry lacks from its crossref parent, as bibtex does;
+        the parent's title is this entry's booktitle."""
+        for name, value in parent.values.items():
+            if name not in ("crossref", "title", "key") and not self.get(name):
+                self.values[name] = value
+        if not self.get("booktitle") and parent.get("title"):
+            self.values["booktitle"] = parent.values["title"]
+        self.used.add("crossref")
+
     def get(self, name: str) -> str | None:
         value = self.values.get(name)
         return value if value and value.strip() else None
@@ -147,8 +181,7 @@ class _Fields:
         return {name: value for name, value in self.values.items() if name not in self.used}
 
 
-def _entry_to_record(entry: Entry, macros: dict[str, str]) -> PaperRecord | Skip:
-    fields = _Fields(entry, macros)
+def _entry_to_record(entry: Entry, fields: _Fields) -> PaperRecord | Skip:
     line = (entry.start_line or 0) + 1  # bibtexparser counts lines from 0
     # The arXiv id first: it decides whether `journal` is a venue or a pseudo-journal.
     arxiv_id = _read_arxiv(fields)
@@ -176,6 +209,10 @@ def _entry_to_record(entry: Entry, macros: dict[str, str]) -> PaperRecord | Skip
         line=line,
     )
     record.extra = fields.extra()  # last: every column above has taken its fields
+    if title and title.startswith(STAND_IN_PREFIX):
+        # Our own stand-in for a paper with no title: not a title to keep, but
+        # what the paper is shown as until a listing gives the real one.
+        record.title, record.extra["title"] = None, title
     return record
 
 

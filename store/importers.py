@@ -71,8 +71,10 @@ def detect_format(text: str) -> str | None:
     return detect_shape(text)
 
 
-def parse_text(text: str, source: str, fmt: str | None = None) -> ParseResult:
-    """Parse one input; raises ImportFormatError on anything it cannot take."""
+def parse_text(text: str, source: str, fmt: str | None = None, bib_macros: dict[str, str] | None = None) -> ParseResult:
+    """Parse one input; raises ImportFormatError on anything it cannot take.
+
+    `bib_macros` carries BibTeX `@string`s across files (and is added to)."""
     if not text.strip():
         raise ImportFormatError(source, None, "empty input: nothing to import")
     fmt = fmt or detect_format(text)
@@ -85,7 +87,7 @@ def parse_text(text: str, source: str, fmt: str | None = None) -> ParseResult:
     elif fmt == "bibtex":
         from .bibtex import parse_bibtex
 
-        result = parse_bibtex(text, source)
+        result = parse_bibtex(text, source, bib_macros)
     elif fmt in ("cards", "abstracts", "arxiv"):
         result = parse_listing(text, source, fmt)
     else:

@@ -19,7 +19,7 @@ import platformdirs
 
 from . import dedup
 from .db import Database, migrate
-from .importers import parse_text, read_input
+from .importers import detect_format, parse_text, read_input
 from .model import ImportFormatError, Paper, PaperRecord, ParseResult, Skip
 from .search_index import IndexDoc, PaperIndex, QueryError
 
@@ -95,19 +95,30 @@ class Library:
 
     def import_paths(self, paths: Sequence[str], fmt: str | None = None) -> list[ImportReport]:
         """Import files ('-' is stdin): all parse first, then one transaction."""
+        macros = self.bib_macros()
         inputs = []
         for path in paths:
             text, source = read_input(path)
-            inputs.append(parse_input(text, source, fmt))
-        return self.import_parsed(inputs)
+            inputs.append(parse_input(text, source, fmt, macros))
+        return self.import_parsed(inputs, macros)
 
     def import_text(self, text: str, source: str = "<pasted>", fmt: str | None = None) -> ImportReport:
-        return self.import_parsed([parse_input(text, source, fmt)])[0]
+        macros = self.bib_macros()
+        return self.import_parsed([parse_input(text, source, fmt, macros)], macros)[0]
 
-    def import_parsed(self, inputs: Sequence[ParsedInput]) -> list[ImportReport]:
+    def bib_macros(self) -> dict[str, str]:
+        """BibTeX `@string`s from earlier imports, for files that use them."""
+        row = self.db.conn.execute("SELECT value FROM meta WHERE name = 'bibtex_macros'").fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def import_parsed(self, inputs: Sequence[ParsedInput], macros: dict[str, str] | None = None) -> list[ImportReport]:
         reports: list[ImportReport] = []
         touched: set[int] = set()
         with self.db.transaction() as conn:
+            if macros:
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta(name, value) VALUES ('bibtex_macros', ?)", (json.dumps(macros, sort_keys=True),)
+                )
             for item in inputs:
                 report = ImportReport(item.source, item.format, skipped=list(item.result.skipped))
                 for record in item.result.records:
@@ -288,11 +299,12 @@ class Library:
         row = conn.execute("SELECT key, title, date, arxiv_id FROM papers WHERE id = ?", (pid,)).fetchone()
         if row["key"]:
             return
-        authors = _read_list(conn, "authors", "name", pid)
-        if not force and not (row["title"] and authors):
-            return
         taken = _key_taken(conn)
-        if proposed and not taken(proposed) and not proposed.startswith(PROVISIONAL_KEY_PREFIX):
+        usable_proposal = proposed and not taken(proposed) and not proposed.startswith(PROVISIONAL_KEY_PREFIX)
+        authors = _read_list(conn, "authors", "name", pid)
+        if not (force or usable_proposal or (row["title"] and authors)):
+            return
+        if usable_proposal:
             key = proposed
         else:
             from .bibtex import make_citation_key
@@ -466,12 +478,13 @@ class Library:
     # --- export -------------------------------------------------------------------------
 
     def bibtex(self, ids: Sequence[int], style: str = "arxiv") -> str:
+        """BibTeX for these papers, in citation-key order (stable, diff-friendly)."""
         from .bibtex import export_bibtex
 
         with self.db.transaction() as conn:
             for pid in ids:
                 self._assign_key_if_ready(conn, pid, force=True)
-        return export_bibtex(self.papers(ids), style=style)
+        return export_bibtex(sorted(self.papers(ids), key=lambda paper: paper.key), style=style)
 
     def export(self, ids: Sequence[int], path: Path | str | None, style: str = "arxiv") -> str:
         """Write BibTeX for `ids` to `path` atomically (temporary file, then rename); returns the text."""
@@ -511,11 +524,9 @@ class Library:
         return int(row[0]) if row else 0
 
 
-def parse_input(text: str, source: str, fmt: str | None = None) -> ParsedInput:
-    from .importers import detect_format
-
+def parse_input(text: str, source: str, fmt: str | None = None, bib_macros: dict | None = None) -> ParsedInput:
     fmt = fmt or detect_format(text)
-    return ParsedInput(source, fmt or "unknown", parse_text(text, source, fmt))
+    return ParsedInput(source, fmt or "unknown", parse_text(text, source, fmt, bib_macros))
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -116,8 +116,13 @@ class Paper:
 
     @property
     def display_title(self) -> str:
-        """The title, or a short stand-in made from the abstract."""
-        return self.title or stand_in_title(self.abstract)
+        """The title, or a short stand-in made from the abstract (or the one an
+        earlier export wrote, when the paper came back from that BibTeX file)."""
+        if self.title:
+            return self.title
+        if not self.abstract and self.extra.get("title", "").startswith(STAND_IN_PREFIX):
+            return self.extra["title"]
+        return stand_in_title(self.abstract)
 
     @property
     def year(self) -> int | None:
@@ -170,13 +175,16 @@ class Paper:
         }
 
 
+STAND_IN_PREFIX = "[no title] "
+
+
 def stand_in_title(abstract: str | None, words: int = 8) -> str:
     """A short label for a paper known only by its abstract."""
     if not abstract:
-        return "(untitled)"
+        return STAND_IN_PREFIX + "(no abstract either)"
     tokens = abstract.split()
     text = " ".join(tokens[:words])
-    return f"[no title] {text}…" if len(tokens) > words else f"[no title] {text}"
+    return f"{STAND_IN_PREFIX}{text}…" if len(tokens) > words else f"{STAND_IN_PREFIX}{text}"
 
 
 @dataclass

@@ -69,3 +69,32 @@ def test_export_to_unwritable_place_keeps_old_file(full_library, tmp_path, capsy
         pytest.skip("running as a user who can write anywhere (root): cannot make a read-only directory")
     assert code == 1 and "Permission denied" in err
     assert target.read_text() == "old content"
+
+
+@pytest.mark.parametrize("style", ["arxiv", "scholar", "biblatex"])
+def test_export_import_export_is_byte_identical(full_library, tmp_path, style):
+    first = full_library.export(full_library.ids(), tmp_path / "first.bib", style=style)
+    with Library(tmp_path / "second-library") as second:
+        report = second.import_paths([str(tmp_path / "first.bib")])[0]
+        assert (report.added, report.skipped) == (full_library.count(), [])
+        assert second.export(second.ids(), None, style=style) == first
+
+
+def test_string_macros_from_a_file_imported_before(library, tmp_path):
+    (tmp_path / "abbrev.bib").write_text('@string{tacl = "Transactions of the ACL"}\n@misc{dummy, title={Placeholder}}\n')
+    (tmp_path / "refs.bib").write_text("@article{a2020x, title={Xylophones}, author={A, B}, journal=tacl # { 8}, year=2020}\n")
+    library.import_paths([str(tmp_path / "abbrev.bib")])
+    library.import_paths([str(tmp_path / "refs.bib")])
+    assert library.search("title:xylophones")[0].venue == "Transactions of the ACL 8"
+
+
+def test_crossref_fills_fields_and_the_volume_is_reported(library, tmp_path):
+    (tmp_path / "x.bib").write_text(
+        "@inproceedings{smith2020a, title={Paper A}, author={Smith, Jane}, crossref={acl2020}, pages={1--9}}\n"
+        "@proceedings{acl2020, title={Proceedings of ACL 2020}, year={2020}, publisher={ACL}}\n"
+    )
+    report = library.import_paths([str(tmp_path / "x.bib")])[0]
+    assert report.added == 1 and report.skipped[0].line == 2 and "crossref" in report.skipped[0].reason
+    paper = library.list()[0]
+    assert (paper.venue, paper.year, paper.extra["publisher"]) == ("Proceedings of ACL 2020", 2020, "ACL")
+    assert "crossref" not in paper.extra
