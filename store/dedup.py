@@ -12,6 +12,7 @@ import hashlib
 import re
 import unicodedata
 import zlib
+from functools import lru_cache
 
 SHINGLE_WORDS = 3
 SKETCH_SIZE = 12
@@ -21,14 +22,20 @@ MIN_CONTAINMENT = 0.5
 MIN_JACCARD = 0.25
 
 
+_COMBINING_RE = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_WORD_RE = re.compile(r"[a-z0-9]+")
+
+
 def fold(text: str) -> str:
-    """Lowercase ASCII-folded text: `Laurençon` -> `laurencon`."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    """Lowercase, accents dropped: `Laurençon` -> `laurencon`."""
+    if text.isascii():
+        return text.lower()
+    return _COMBINING_RE.sub("", unicodedata.normalize("NFKD", text)).lower()
 
 
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", fold(text))
+@lru_cache(maxsize=256)  # an import asks for the same abstract's words several times
+def words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD_RE.findall(fold(text)))
 
 
 def normalise_title(title: str | None) -> str | None:
@@ -43,21 +50,22 @@ def abstract_hash(abstract: str | None) -> str | None:
     return hashlib.sha1(" ".join(words(abstract)).encode()).hexdigest()
 
 
-def shingles(text: str) -> set[int]:
+@lru_cache(maxsize=256)
+def shingles(text: str) -> frozenset[int]:
     tokens = words(text)
     if len(tokens) < SHINGLE_WORDS:
-        return {zlib.crc32(" ".join(tokens).encode())} if tokens else set()
-    return {
+        return frozenset({zlib.crc32(" ".join(tokens).encode())} if tokens else ())
+    return frozenset(
         zlib.crc32(" ".join(tokens[i : i + SHINGLE_WORDS]).encode())
         for i in range(len(tokens) - SHINGLE_WORDS + 1)
-    }
+    )
 
 
-def sketch(shingle_set: set[int]) -> list[int]:
+def sketch(shingle_set: frozenset[int]) -> list[int]:
     return sorted(shingle_set)[:SKETCH_SIZE]
 
 
-def similar_abstracts(a: set[int], b: set[int]) -> bool:
+def similar_abstracts(a: frozenset[int], b: frozenset[int]) -> bool:
     if not a or not b:
         return False
     shared = len(a & b)

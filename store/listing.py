@@ -240,5 +240,8 @@ def clean_text(value: str) -> str:
     Format characters (zero-width joiners in emoji, right-to-left marks) are
     kept: they are part of the text; the app neutralises bidi overrides on display.
     """
-    value = unicodedata.normalize("NFC", value)
-    return "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
+    return _CONTROL_RE.sub("", unicodedata.normalize("NFC", value))
+
+
+# C0 and C1 controls but tab and newline, DEL, and lone surrogates.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
