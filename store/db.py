@@ -14,7 +14,11 @@ from pathlib import Path
 BUSY_TIMEOUT_MS = 10_000
 
 # Append only: a migration, once released, never changes. Each runs in its own
-# transaction and bumps PRAGMA user_version to its number.
+# transaction and bumps PRAGMA user_version to its number. `Library` passes a
+# `before_upgrade` hook that backs the file up first (store/safety.py).
+# Before adding migration N+1, keep a library of version N: run
+# `python tests/data/old_libraries/build.py` (it writes vN.sqlite3 and its
+# expected contents); tests/test_reliability_migrations.py opens every one.
 MIGRATIONS: list[str] = [
     # 1: papers and everything that hangs off them
     """
@@ -102,6 +106,10 @@ MIGRATIONS: list[str] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+class SchemaError(RuntimeError):
+    """A library this version cannot open (made by a newer papers-tui)."""
+
+
 class Database:
     """Hands each thread its own connection to one SQLite file."""
 
@@ -164,7 +172,7 @@ def migrate(conn: sqlite3.Connection, before_upgrade: Callable[[int], None] | No
     """Bring the schema up to date; returns the version it started from."""
     start = schema_version(conn)
     if start > SCHEMA_VERSION:
-        raise RuntimeError(
+        raise SchemaError(
             f"this library was made by a newer papers-tui (schema {start}, this one knows {SCHEMA_VERSION})"
         )
     if start and start < SCHEMA_VERSION and before_upgrade:

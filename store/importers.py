@@ -23,7 +23,9 @@ from .model import (
 )
 
 FORMATS = ("cards", "abstracts", "arxiv", "bibtex", "jsonl")
-MAX_INPUT_BYTES = 256 * 1024 * 1024
+# The largest input taken: far above any real listing or bibliography (the
+# whole arXiv cs listing of a year is a few MiB), low enough to refuse junk fast.
+MAX_INPUT_BYTES = 64 * 1024 * 1024
 ACL_ID_RE = re.compile(r"^(?:\d{4}\.[a-z\d]+-[a-z\d]+\.\d+|[A-Z]\d{2}-\d{4})$")
 BIBTEX_ENTRY_RE = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.MULTILINE)
 
@@ -31,19 +33,27 @@ BIBTEX_ENTRY_RE = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.MULTILINE)
 def read_input(path: str) -> tuple[str, str]:
     """The text of `path` ('-' is stdin) and the name to report it by."""
     if path == "-":
-        return decode(sys.stdin.buffer.read(), "<stdin>"), "<stdin>"
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:
+            raise ImportFormatError("<stdin>", None, f"input is over the limit of {MAX_INPUT_BYTES // 2**20} MiB")
+        return decode(data, "<stdin>"), "<stdin>"
     file = Path(path)
     if not file.exists():
         raise ImportFormatError(path, None, "no such file")
     if file.is_dir():
         raise ImportFormatError(path, None, "is a directory, not a file")
+    if file.is_char_device() or file.is_block_device() or file.is_socket():
+        raise ImportFormatError(path, None, "is a device or socket, not a file")
     size = file.stat().st_size
     if size > MAX_INPUT_BYTES:
         raise ImportFormatError(path, None, f"file is {size // 2**20} MiB; the limit is {MAX_INPUT_BYTES // 2**20} MiB")
     try:
-        data = file.read_bytes()
+        with file.open("rb") as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)  # the file may have grown since stat
     except OSError as error:
         raise ImportFormatError(path, None, f"cannot read: {error.strerror}") from error
+    if len(data) > MAX_INPUT_BYTES:
+        raise ImportFormatError(path, None, f"file is over the limit of {MAX_INPUT_BYTES // 2**20} MiB")
     return decode(data, path), path
 
 

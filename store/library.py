@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -19,7 +20,9 @@ import platformdirs
 
 from . import dedup
 from .db import Database, migrate
+from .safety import backup_before_upgrade
 from .importers import detect_format, parse_text, read_input
+from .listing import clean_text
 from .model import ImportFormatError, Paper, PaperRecord, ParseResult, Skip
 from .search_index import IndexDoc, PaperIndex, QueryError
 
@@ -74,8 +77,12 @@ class Library:
         self.directory = Path(directory).expanduser()
         self.directory.mkdir(parents=True, exist_ok=True)
         self.db = Database(self.directory / "library.sqlite3")
-        migrate(self.db.conn)
+        # An older library is copied to backups/ before its schema is upgraded.
+        migrate(self.db.conn, before_upgrade=lambda version: backup_before_upgrade(self.db.path, version))
+        self._written = threading.local()  # the generation this thread's last write made
+        # Never raises on a damaged index: index_status() says so and repair_index() rebuilds it.
         self.index = PaperIndex(self.directory / "index")
+        self.index.adopt_if_empty(self._store_state)
 
     @staticmethod
     def exists(directory: Path | str) -> bool:
@@ -376,7 +383,9 @@ class Library:
         return self.index.terms(query)
 
     def related(self, pid: int, limit: int = 20) -> list[Paper]:
-        return self.papers([p for p, _ in self.index.more_like_this(pid, limit)])
+        paper = self.get(pid)
+        text = " ".join(filter(None, [paper.title, paper.abstract]))
+        return self.papers([p for p, _ in self.index.more_like_this(pid, text, limit)])
 
     def get(self, pid: int) -> Paper:
         papers = self.papers([pid])
@@ -456,6 +465,7 @@ class Library:
         self._reindex_ids(ids)
 
     def set_note(self, pid: int, note: str) -> None:
+        note = clean_text(note)  # as on import: no control characters (escape sequences start with one)
         with self.db.transaction() as conn:
             conn.execute("UPDATE papers SET note = ?, updated = ? WHERE id = ?", (note, now(), pid))
             self._bump_generation(conn)
@@ -496,32 +506,80 @@ class Library:
     # --- the index ----------------------------------------------------------------------
 
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
-        total = self.count()
-        ids = [row[0] for row in self.db.conn.execute("SELECT id FROM papers ORDER BY id")]
-
         def docs():
+            # Read only once the index's write lock is held (see PaperIndex.rebuild).
+            ids = [row[0] for row in self.db.conn.execute("SELECT id FROM papers ORDER BY id")]
+            total = len(ids)
             for start in range(0, len(ids), 500):
                 for paper in self.papers(ids[start : start + 500]):
                     yield index_doc(paper)
                 if progress:
                     progress(min(start + 500, total), total)
 
-        return self.index.rebuild(docs())
+        return self.index.rebuild(docs, generation=self.generation)
 
     def _reindex_ids(self, ids: Iterable[int]) -> None:
         ids = sorted(set(ids))
-        for start in range(0, len(ids), 500):
-            self.index.update(index_doc(p) for p in self.papers(ids[start : start + 500]))
+        generation = getattr(self._written, "generation", None)
+
+        def docs():  # read under the index's write lock, so never older than another process's
+            for start in range(0, len(ids), 500):
+                yield from (index_doc(p) for p in self.papers(ids[start : start + 500]))
+
+        self.index.update(docs(), generation=generation)
 
     def _bump_generation(self, conn) -> None:
         conn.execute(
             "INSERT INTO meta(name, value) VALUES ('generation', '1') "
             "ON CONFLICT(name) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
+        self._written.generation = int(conn.execute("SELECT value FROM meta WHERE name = 'generation'").fetchone()[0])
 
     def generation(self) -> int:
         row = self.db.conn.execute("SELECT value FROM meta WHERE name = 'generation'").fetchone()
         return int(row[0]) if row else 0
+
+    # --- reliability: is the index current, repairing it, backups (docs/reliability.md) --
+
+    def _store_state(self) -> tuple[int, int]:
+        """(paper count, generation), read in one statement."""
+        row = self.db.conn.execute(
+            "SELECT (SELECT count(*) FROM papers), (SELECT value FROM meta WHERE name = 'generation')"
+        ).fetchone()
+        return row[0], int(row[1] or 0)
+
+    def index_status(self) -> str:
+        """'current'; 'stale' (behind or ahead of the store: a write was not indexed,
+        or the store was restored); 'missing' (no record of what it holds: new or
+        from an older papers-tui); 'damaged' (Whoosh cannot read it)."""
+        if self.index.problem:
+            return "damaged"
+        indexed = self.index.indexed_generation()
+        if indexed is None:
+            return "missing"
+        return "current" if indexed == self.generation() else "stale"
+
+    def index_is_current(self) -> bool:
+        return self.index_status() == "current"
+
+    def repair_index(self, progress: Callable[[int, int], None] | None = None) -> bool:
+        """Rebuild the index unless it is current (safe from a worker thread while
+        other threads or processes write). False when it could not be rebuilt now
+        (another process held the index for WRITE_LOCK_TIMEOUT_S, or a disk error)."""
+        if self.index_is_current():
+            return True
+        try:
+            self.reindex(progress)
+        except (QueryError, OSError):
+            return False
+        return True
+
+    def backup(self, path: Path | str | None = None) -> Path:
+        """A consistent copy of the database (SQLite's backup API), safe while
+        other windows use the library; default: backups/library-<time>.sqlite3."""
+        from .safety import backup_database, default_backup_path
+
+        return backup_database(self.db.path, Path(path) if path else default_backup_path(self.directory))
 
 
 def parse_input(text: str, source: str, fmt: str | None = None, bib_macros: dict | None = None) -> ParsedInput:
@@ -530,21 +588,47 @@ def parse_input(text: str, source: str, fmt: str | None = None, bib_macros: dict
 
 
 def write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside `path`, fsync, rename over it: a reader,
+    a crash or a full disk sees the old file or the new one, never a part."""
     path = path.expanduser()
     directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as error:
+        error.filename = str(path)  # not the temporary name
+        raise
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+            if hasattr(os, "fchmod"):
+                os.fchmod(handle.fileno(), _mode_for(path))  # mkstemp makes it private (0600)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(error, OSError) and not error.filename:
+            error.filename = str(path)
         raise
+
+
+def _mode_for(path: Path) -> int:
+    """The mode the file has now, or what a new file would get (umask applied)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        pass
+    umask = 0o022  # os.umask() can only be read by setting it, which races with other threads
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                umask = int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o666 & ~umask
 
 
 def index_doc(paper: Paper) -> IndexDoc:
@@ -667,7 +751,7 @@ def _year_of(date: str | None, arxiv_id: str | None) -> int | None:
 
 
 def _clean_tag(name: str) -> str:
-    cleaned = " ".join(name.replace(",", " ").split()).strip()
+    cleaned = " ".join(clean_text(name).replace(",", " ").split()).strip()
     if not cleaned:
         raise LibraryError("a tag needs a name")
     return cleaned

@@ -7,18 +7,39 @@ store. Keeping Whoosh behind this module lets it move to another build.
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import re
 import shutil
+import tempfile
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from whoosh import fields, index, qparser, query
+from whoosh import fields, index, qparser, query, writing
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import LockError
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.support.charset import accent_map
 
+try:
+    import fcntl
+except ImportError:  # Windows: marker updates are not locked between processes
+    fcntl = None
+
 WRITE_LOCK_TIMEOUT_S = 30.0
+# Which state of the store the index reflects (see `PaperIndex.reflects`); bump
+# INDEX_SCHEMA when make_schema() changes, so that older indexes are rebuilt.
+GENERATION_FILE = "papers-tui-generation.json"
+GENERATION_LOCK = "papers-tui-generation.lock"
+INDEX_SCHEMA = 1
+MAX_MARKER_EXTRA = 1000
+_WHOOSH_LOCK = "MAIN_WRITELOCK"
+log = logging.getLogger(__name__)
 DEFAULT_FIELDS = ("title", "authors", "abstract", "tags", "note", "orgs", "comments")
 FIELD_BOOSTS = {"title": 3.0, "authors": 2.0, "tags": 2.0, "abstract": 1.0}
 FIELD_ALIASES = {
@@ -33,6 +54,10 @@ FIELD_ALIASES = {
 
 class QueryError(ValueError):
     """A query the user typed that does not parse; the message says why."""
+
+
+class IndexUnavailable(QueryError):
+    """The index cannot answer (it is damaged); it is rebuilt from the store."""
 
 
 @dataclass
@@ -71,7 +96,7 @@ def make_schema() -> fields.Schema:
         key=fields.ID(),
         title=fields.TEXT(analyzer=_text_analyzer(), field_boost=FIELD_BOOSTS["title"]),
         authors=fields.TEXT(analyzer=_name_analyzer(), field_boost=FIELD_BOOSTS["authors"]),
-        abstract=fields.TEXT(analyzer=_text_analyzer(), vector=True),
+        abstract=fields.TEXT(analyzer=_text_analyzer()),
         tags=fields.KEYWORD(lowercase=True, commas=True, scorable=True, field_boost=FIELD_BOOSTS["tags"]),
         note=fields.TEXT(analyzer=_text_analyzer()),
         orgs=fields.TEXT(analyzer=_name_analyzer()),
@@ -86,46 +111,198 @@ def make_schema() -> fields.Schema:
 
 
 class PaperIndex:
-    """A Whoosh index in one directory, with a cached searcher."""
+    """A Whoosh index in one directory, with a cached searcher.
+
+    Beside Whoosh's files it keeps GENERATION_FILE: which store generations it
+    reflects, so that a process killed between the SQL commit and the index
+    update (or an index from another version, or a damaged one) is noticed on
+    open. A damaged index never raises on open: `problem` says what is wrong,
+    searches raise IndexUnavailable, and `rebuild` makes it anew.
+    """
 
     def __init__(self, directory: Path):
         self.directory = directory
         self._lock = threading.RLock()
         self._searcher = None
+        self.problem: str | None = None  # why the index cannot be used (damaged), until rebuilt
         self._ix = self._open_or_create()
         self._parser = self._make_parser()
 
     # --- life cycle ---------------------------------------------------------------------
 
     def _open_or_create(self):
-        self.directory.mkdir(parents=True, exist_ok=True)
-        if index.exists_in(str(self.directory)):
-            return index.open_dir(str(self.directory))
-        return index.create_in(str(self.directory), make_schema())
+        try:
+            with self._marker_lock():  # two processes must not both create it
+                if index.exists_in(str(self.directory)):
+                    ix = index.open_dir(str(self.directory))
+                else:
+                    ix = index.create_in(str(self.directory), make_schema())
+            # Reading the segments here finds most damage now rather than in a search.
+            self._searcher = ix.searcher()
+            self._searcher.doc_count()
+            return ix
+        except Exception as error:  # whatever Whoosh raises on a damaged index
+            self._set_problem(error)
+            return None
 
     def close(self) -> None:
         with self._lock:
             if self._searcher is not None:
-                self._searcher.close()
+                try:
+                    self._searcher.close()
+                except Exception:
+                    pass
                 self._searcher = None
 
     def doc_count(self) -> int:
-        return self._get_searcher().doc_count()
+        with self._lock:
+            try:
+                return self._get_searcher().doc_count()
+            except IndexUnavailable:
+                raise
+            except Exception as error:
+                raise self._set_problem(error) from error
+
+    def indexed_ids(self) -> set[int]:
+        """Every paper id the index holds a document for (for integrity checks)."""
+        with self._lock:
+            try:
+                return {int(stored["pid"]) for stored in self._get_searcher().all_stored_fields()}
+            except IndexUnavailable:
+                raise
+            except Exception as error:
+                raise self._set_problem(error) from error
+
+    def _set_problem(self, error: BaseException) -> IndexUnavailable:
+        self.problem = f"{type(error).__name__}: {error}"[:300]
+        log.warning("search index in %s is damaged: %s", self.directory, self.problem)
+        self.close()
+        return IndexUnavailable(
+            "the search index is damaged and must be rebuilt from the library (papers-tui reindex)"
+        )
+
+    # --- which state of the store the index reflects ------------------------------------
+
+    @contextmanager
+    def _marker_lock(self):
+        """Serialises marker updates (and index creation) between processes."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.directory / GENERATION_LOCK, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+    def _read_marker(self) -> tuple[int, list[int]] | None:
+        try:
+            data = json.loads((self.directory / GENERATION_FILE).read_text(encoding="utf-8"))
+            base, extra = data["base"], data["extra"]
+            if data.get("schema") != INDEX_SCHEMA or not isinstance(base, int):
+                return None
+            if not isinstance(extra, list) or not all(isinstance(e, int) for e in extra):
+                return None
+            return base, extra
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _write_marker(self, base: int, extra: Iterable[int]) -> None:
+        extra = set(extra)
+        while base + 1 in extra:
+            base += 1
+        # A generation forgotten here can only make the index look stale, never current.
+        kept = sorted(e for e in extra if e > base)[-MAX_MARKER_EXTRA:]
+        text = json.dumps({"schema": INDEX_SCHEMA, "base": base, "extra": kept})
+        fd, tmp = tempfile.mkstemp(prefix=".generation.", suffix=".tmp", dir=self.directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(tmp, self.directory / GENERATION_FILE)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise
+
+    def indexed_generation(self) -> int | None:
+        """The store generation up to which every write is in the index (None: unknown)."""
+        marker = self._read_marker()
+        return None if marker is None else marker[0]
+
+    def reflects(self, generation: int) -> bool:
+        return self.problem is None and self._ix is not None and self.indexed_generation() == generation
+
+    def mark_indexed(self, generation: int) -> None:
+        """Record that the write which made `generation` is in the index.
+
+        The recorded generation only moves past a write once that write and all
+        before it are in, so a process killed before indexing leaves a hole
+        that makes the index stale, whatever other processes do meanwhile."""
+        try:
+            with self._marker_lock():
+                marker = self._read_marker()
+                if marker is None or generation <= marker[0]:
+                    return  # unknown state stays unknown until a rebuild
+                self._write_marker(marker[0], [*marker[1], generation])
+        except OSError as error:
+            log.warning("could not record the index generation: %s", error)
+
+    def set_indexed(self, generation: int) -> None:
+        """After a rebuild: the index reflects `generation` (and any later write already marked)."""
+        with self._marker_lock():
+            marker = self._read_marker()
+            self._write_marker(generation, [e for e in (marker[1] if marker else []) if e > generation])
+
+    def adopt_if_empty(self, store_state: Callable[[], tuple[int, int]]) -> None:
+        """With no marker yet, an empty index of an empty store is current.
+
+        `store_state` gives (paper count, generation), read under the marker lock."""
+        if self._ix is None or (self.directory / GENERATION_FILE).exists():
+            return
+        with self._marker_lock():
+            if (self.directory / GENERATION_FILE).exists():
+                return
+            count, generation = store_state()
+            if count == 0 and self.doc_count() == 0:
+                self._write_marker(generation, [])
 
     # --- writing ------------------------------------------------------------------------
 
-    def update(self, docs: Iterable[IndexDoc]) -> None:
-        """Add or replace these papers' documents."""
+    def update(self, docs: Iterable[IndexDoc], generation: int | None = None) -> bool:
+        """Add or replace these papers' documents, then record `generation`.
+
+        The SQL write this follows has committed already, so failing here must
+        not undo it: on any error the index is left marked stale (it will be
+        rebuilt) and False is returned. `docs` is read after the index's write
+        lock is taken, so the documents are never older than another process's."""
         with self._lock:
-            writer = self._ix.writer(timeout=WRITE_LOCK_TIMEOUT_S)
+            if self._ix is None:
+                return False
+            try:
+                writer = self._ix.writer(timeout=WRITE_LOCK_TIMEOUT_S)
+            except LockError:
+                log.warning("search index busy for %ss; it will be brought up to date later", WRITE_LOCK_TIMEOUT_S)
+                return False
+            except Exception as error:
+                self._set_problem(error)
+                return False
             try:
                 for doc in docs:
                     writer.update_document(**_fields_of(doc))
+                writer.commit()
+            except Exception as error:
+                _abandon(writer)
+                log.warning("search index update failed, it will be rebuilt: %r", error, exc_info=True)
+                return False
             except BaseException:
-                writer.cancel()
+                _abandon(writer)
                 raise
-            writer.commit()
+            if generation is not None:
+                self.mark_indexed(generation)
             self._refresh()
+            return True
 
     def delete(self, pids: Iterable[int]) -> None:
         with self._lock:
@@ -135,40 +312,105 @@ class PaperIndex:
             writer.commit()
             self._refresh()
 
-    def rebuild(self, docs: Iterable[IndexDoc]) -> int:
-        """Make the index anew from `docs`; returns how many were indexed."""
+    def rebuild(self, docs, generation: int | Callable[[], int] | None = None) -> int:
+        """Make the index anew from `docs`; returns how many were indexed.
+
+        `docs` (an iterable, or a function giving one) and `generation` (or a
+        function giving it) are read once the write lock is held, so writes
+        committed meanwhile are either read here or indexed after. The old
+        documents go in the same commit that adds the new ones: a process
+        killed while rebuilding leaves the old index whole."""
         with self._lock:
             self.close()
-            shutil.rmtree(self.directory, ignore_errors=True)
-            self.directory.mkdir(parents=True, exist_ok=True)
-            self._ix = index.create_in(str(self.directory), make_schema())
+            if self._ix is None:
+                self._ix = self._recreate()
+            try:
+                return self._rebuild_once(docs, generation)
+            except IndexUnavailable:
+                raise
+            except Exception as error:
+                if not callable(docs):
+                    raise
+                log.warning("rebuilding over the old index failed (%s); starting from an empty one", error)
+                self._ix = self._recreate()
+                return self._rebuild_once(docs, generation)
+
+    def _rebuild_once(self, docs, generation) -> int:
+        try:
             writer = self._ix.writer(timeout=WRITE_LOCK_TIMEOUT_S, limitmb=256)
+        except LockError as error:
+            raise IndexUnavailable("the search index is busy: another papers-tui is writing it; try again") from error
+        try:
+            recorded = generation() if callable(generation) else generation
             count = 0
-            for doc in docs:
+            for doc in docs() if callable(docs) else docs:
                 writer.add_document(**_fields_of(doc))
                 count += 1
-            writer.commit()
-            self._refresh()
-            return count
+            writer.commit(mergetype=writing.CLEAR)
+        except BaseException:
+            _abandon(writer)
+            raise
+        self.problem = None
+        if recorded is not None:
+            self.set_indexed(recorded)
+        self.close()
+        return count
+
+    def _recreate(self):
+        """An empty index in place of a damaged one."""
+        if self.directory.exists() and not self.directory.is_dir():
+            self.directory.unlink()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        lock = FileStorage(str(self.directory)).lock(_WHOOSH_LOCK)
+        if not _try_for(lambda: lock.acquire(blocking=False), WRITE_LOCK_TIMEOUT_S):
+            raise IndexUnavailable("the search index is busy: another papers-tui is writing it; try again")
+        try:
+            with self._marker_lock():
+                for path in self.directory.iterdir():
+                    if path.name not in (GENERATION_LOCK, _WHOOSH_LOCK):
+                        if path.is_dir():
+                            shutil.rmtree(path, ignore_errors=True)
+                        else:
+                            path.unlink(missing_ok=True)
+                ix = index.create_in(str(self.directory), make_schema())
+        finally:
+            lock.release()
+        self.problem = None
+        return ix
 
     # --- reading ------------------------------------------------------------------------
 
     def _get_searcher(self):
         with self._lock:
+            if self._ix is None:
+                raise IndexUnavailable(
+                    "the search index is damaged and must be rebuilt from the library (papers-tui reindex)"
+                )
             if self._searcher is None:
                 self._searcher = self._ix.searcher()
             elif not self._searcher.up_to_date():
                 # Another process (or window) wrote to the index.
-                self._searcher = self._searcher.refresh()
+                self._refresh()
+                if self._searcher is None:
+                    self._searcher = self._ix.searcher()
             return self._searcher
 
     def _refresh(self) -> None:
-        if self._searcher is not None:
-            self._searcher = self._searcher.refresh()
+        # Not Searcher.refresh(): whoosh-reloaded's reuses the old reader's segments
+        # even when a merge or a rebuild removed them (documents seen twice), and
+        # fails on an empty index. A new searcher costs a few file opens.
+        self.close()  # opened afresh on the next search
 
     def parse(self, text: str):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise QueryError("the query is not valid text (it holds bytes that are not UTF-8)") from error
         check_balanced(text)
-        parsed = self._parser.parse(text)
+        try:
+            parsed = self._parser.parse(text)
+        except Exception as error:  # Whoosh's parser has corners that raise rather than report
+            raise QueryError(f"cannot understand the query: {type(error).__name__}") from error
         error = _first_error(parsed)
         if error:
             raise QueryError(f"cannot understand the query: {error}")
@@ -178,36 +420,87 @@ class PaperIndex:
         """(paper id, score) for the query, best first."""
         parsed = self.parse(text)
         with self._lock:
-            searcher = self._get_searcher()
-            results = searcher.search(parsed, limit=limit)
-            return [(int(hit["pid"]), hit.score) for hit in results]
+            try:
+                searcher = self._get_searcher()
+                results = searcher.search(parsed, limit=limit)
+                return [(int(hit["pid"]), hit.score) for hit in results]
+            except QueryError:
+                raise
+            except Exception as error:
+                raise self._failed(error) from error
+
+    def _failed(self, error: Exception) -> QueryError:
+        """A search raised: the query's fault, or a damaged index? Reading the whole index tells."""
+        try:
+            with self._ix.searcher() as searcher:
+                for _ in searcher.all_stored_fields():
+                    pass
+                for _ in searcher.reader().all_terms():
+                    pass
+        except Exception as damage:
+            return self._set_problem(damage)
+        return QueryError(f"cannot run the query: {type(error).__name__}: {error}"[:200])
 
     def terms(self, text: str) -> list[str]:
         """The words of a query that text should be highlighted for."""
         try:
             parsed = self.parse(text)
+            words = {value for field, value in parsed.iter_all_terms() if field in DEFAULT_FIELDS}
         except QueryError:
             return []
-        words = {value for field, value in parsed.iter_all_terms() if field in DEFAULT_FIELDS}
+        except Exception:
+            return []
         return sorted(str(w) for w in words if isinstance(w, str))
 
-    def more_like_this(self, pid: int, limit: int = 20) -> list[tuple[int, float]]:
+    def more_like_this(self, pid: int, text: str, limit: int = 20) -> list[tuple[int, float]]:
+        """Papers whose abstracts share the most telling words with `text`."""
         with self._lock:
-            searcher = self._get_searcher()
-            docnum = searcher.document_number(pid=str(pid))
-            if docnum is None:
-                return []
-            results = searcher.more_like(docnum, "abstract", top=limit + 1)
-            return [(int(hit["pid"]), hit.score) for hit in results if int(hit["pid"]) != pid][:limit]
+            try:
+                searcher = self._get_searcher()
+                docnum = searcher.document_number(pid=str(pid))
+                if docnum is None or not text.strip():
+                    return []
+                # Passing the text spares storing term vectors, which doubled indexing time.
+                results = searcher.more_like(docnum, "abstract", text=text, top=limit + 1)
+                return [(int(hit["pid"]), hit.score) for hit in results if int(hit["pid"]) != pid][:limit]
+            except QueryError:
+                raise
+            except Exception as error:
+                raise self._failed(error) from error
 
     def _make_parser(self):
         parser = qparser.MultifieldParser(
-            list(DEFAULT_FIELDS), self._ix.schema, fieldboosts=FIELD_BOOSTS, group=qparser.AndGroup
+            list(DEFAULT_FIELDS), make_schema(), fieldboosts=FIELD_BOOSTS, group=qparser.AndGroup
         )
         parser.add_plugin(qparser.FuzzyTermPlugin())
         parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
         parser.add_plugin(qparser.GtLtPlugin())
         return parser
+
+
+def _abandon(writer) -> None:
+    """Cancel a writer, whatever state a failure left it in: its lock must go, or
+    every later write in this process would wait WRITE_LOCK_TIMEOUT_S and fail."""
+    try:
+        writer.cancel()
+    except Exception:
+        pass
+    lock = getattr(writer, "writelock", None)
+    if lock is not None and getattr(lock, "fd", None) is not None:
+        try:
+            lock.release()
+        except Exception:
+            pass
+
+
+def _try_for(attempt: Callable[[], bool], timeout: float, delay: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        if attempt():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(delay)
 
 
 def _fields_of(doc: IndexDoc) -> dict:

@@ -169,3 +169,9 @@ def test_hostile_text_never_reaches_the_terminal(library_dir, tmp_path, capsys):
     assert run(capsys, "import", "--library", library_dir, hostile)[0] == 0
     _, out, _ = run(capsys, "list", "--library", library_dir)
     assert "\x1b" not in out and "\x07" not in out and "[bold]x[/]" in out
+
+
+def test_library_option_before_or_after_the_command(tmp_path, examples, capsys):
+    assert run(capsys, "--library", tmp_path / "before", "import", examples / "cards.txt")[0] == 0
+    assert run(capsys, "import", "--library", tmp_path / "after", examples / "cards.txt")[0] == 0
+    assert Library.exists(tmp_path / "before") and Library.exists(tmp_path / "after")

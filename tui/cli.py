@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sqlite3
 import sys
 from pathlib import Path
 
+from store.db import SchemaError
 from store.importers import FORMATS
 from store.library import ImportFormatError, Library, LibraryError, QueryError, default_library_dir
 from store.model import Paper
@@ -21,16 +23,12 @@ EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "docs" / "examples"
 
 
 def build_parser() -> argparse.ArgumentParser:
+    library_help = "library directory (default: $PAPERS_TUI_LIBRARY, else the user data dir)"
+    # Every command takes --library too; SUPPRESS keeps one given before the command.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--library",
-        metavar="DIR",
-        type=Path,
-        help="library directory (default: $PAPERS_TUI_LIBRARY, else the user data dir)",
-    )
-    parser = argparse.ArgumentParser(
-        prog="papers-tui", description="Triage papers, keep a reading list, cite it in LaTeX.", parents=[common]
-    )
+    common.add_argument("--library", metavar="DIR", type=Path, default=argparse.SUPPRESS, help=library_help)
+    parser = argparse.ArgumentParser(prog="papers-tui", description="Triage papers, keep a reading list, cite it in LaTeX.")
+    parser.add_argument("--library", metavar="DIR", type=Path, default=None, help=library_help)
     parser.add_argument(
         "--demo-if-missing",
         action="store_true",
@@ -72,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--key-pattern", help="pattern for new citation keys, e.g. '{author}{year}{word}'")
 
     commands.add_parser("reindex", parents=[common], help="rebuild the search index from the store")
+
+    doctor = commands.add_parser("doctor", parents=[common], help="check the library's integrity and repair what can be")
+    doctor.add_argument("--check-only", action="store_true", help="report problems without repairing them")
+
+    backup = commands.add_parser("backup", parents=[common], help="write a consistent copy of the library database")
+    backup.add_argument("file", nargs="?", type=Path, metavar="FILE",
+                        help="where to write it (default: <library>/backups/library-<time>.sqlite3)")
     commands.add_parser("app", parents=[common], help="open the reader (the default)")
     return parser
 
@@ -85,12 +90,20 @@ def main(argv: list[str] | None = None) -> int:
         return run_app(directory, args.demo_if_missing)
     try:
         with Library(directory) as library:
+            if command in INDEX_COMMANDS and (command == "search" or getattr(args, "query", None)):
+                ensure_index(library)
             return COMMANDS[command](library, args)
-    except (ImportFormatError, QueryError, LibraryError) as error:
-        print(f"papers-tui: {error}", file=sys.stderr)
+    except (ImportFormatError, QueryError, LibraryError, SchemaError) as error:
+        print(f"papers-tui: {safe_text(str(error))}", file=sys.stderr)
         return EXIT_ERROR
     except OSError as error:
-        print(f"papers-tui: {error.filename or ''}: {error.strerror}", file=sys.stderr)
+        print(f"papers-tui: {safe_text(str(error.filename or ''))}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_ERROR
+    except sqlite3.Error as error:  # a damaged file, a full disk, another program holding a lock
+        print(f"papers-tui: {directory / 'library.sqlite3'}: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except UnicodeError:  # arguments hold bytes that are not UTF-8 (Python keeps them as surrogates)
+        print("papers-tui: an argument is not valid UTF-8 text", file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -151,7 +164,12 @@ def cmd_export(library: Library, args) -> int:
     if args.key_pattern:
         library.set_key_pattern(args.key_pattern)
     ids = library.ids(args.query, sort="date")
-    text = library.export(ids, args.output, style=args.style)
+    try:
+        text = library.export(ids, args.output, style=args.style)
+    except OSError as error:
+        print(f"papers-tui: cannot write {safe_text(str(args.output))}: {error.strerror or error}; "
+              "nothing was written (an existing file is unchanged)", file=sys.stderr)
+        return EXIT_ERROR
     if args.output is None:
         sys.stdout.write(text)
     else:
@@ -165,6 +183,37 @@ def cmd_reindex(library: Library, args) -> int:
     return EXIT_OK
 
 
+def cmd_doctor(library: Library, args) -> int:
+    from store.safety import doctor
+
+    report = doctor(library, repair=not args.check_only)
+    print(f"checking {library.directory}")
+    for finding in report.findings:
+        print(f"  {finding.status:<6} {safe_text(finding.message)}")
+    fixed = sum(f.status == "fixed" for f in report.findings)
+    if report.healthy:
+        print(f"repaired {fixed} problem{'s' if fixed != 1 else ''}" if fixed else "healthy")
+        return EXIT_OK
+    left = sum(f.status not in ("ok", "fixed") for f in report.findings)
+    print(f"{left} problem{'s' if left != 1 else ''} left" + ("; run without --check-only to repair" if args.check_only else ""))
+    return EXIT_ERROR
+
+
+def cmd_backup(library: Library, args) -> int:
+    path = library.backup(args.file)
+    print(f"backed up {library.count()} papers to {safe_text(str(path))}")
+    return EXIT_OK
+
+
+def ensure_index(library: Library) -> None:
+    """Before a query from the command line: an index behind the store is rebuilt first."""
+    status = library.index_status()
+    if status != "current":
+        print(f"papers-tui: the search index is {status}; rebuilding it from the library…", file=sys.stderr)
+        if not library.repair_index():
+            raise QueryError("the search index could not be rebuilt now (another papers-tui is writing it); try again")
+
+
 COMMANDS = {
     "import": cmd_import,
     "search": cmd_search,
@@ -173,7 +222,10 @@ COMMANDS = {
     "tag": cmd_tag,
     "export": cmd_export,
     "reindex": cmd_reindex,
+    "doctor": cmd_doctor,
+    "backup": cmd_backup,
 }
+INDEX_COMMANDS = ("search", "list", "export")
 
 
 def print_papers(papers: list[Paper], as_json: bool) -> int:
