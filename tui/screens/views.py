@@ -1,0 +1,55 @@
+"""What the list can show: a named query (unread, starred, a tag...) or a fixed list of papers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SORTS = ("date", "title", "added", "relevance")
+# A view's name goes in the status line, beside the counts: a long title is cut.
+NAME_TITLE_CHARS = 32
+
+
+@dataclass(frozen=True)
+class View:
+    name: str  # shown in the status line
+    slug: str  # names the export file
+    query: str = ""
+    paper_ids: tuple[int, ...] | None = None  # a fixed list (related papers) instead of a query
+
+
+UNREAD = View("Unread", "unread", "is:unread")
+STARRED = View("Starred", "starred", "is:starred")
+ALL = View("All papers", "all")
+READ = View("Read", "read", "is:read")
+VIEWS = {view.slug: view for view in (UNREAD, STARRED, ALL, READ)}
+
+
+def tag_view(tag: str) -> View:
+    quote = "'" if '"' in tag else '"'
+    return View(f"Tag: {tag}", f"tag-{_slug(tag)}", f"tags:{quote}{tag}{quote}")
+
+
+def related_view(title: str, paper_ids: list[int]) -> View:
+    short = title if len(title) <= NAME_TITLE_CHARS else title[: NAME_TITLE_CHARS - 1] + "…"
+    return View(f"Related to: {short}", "related", paper_ids=tuple(paper_ids))
+
+
+def combined_query(view: View, search: str) -> str:
+    """The view's query narrowed by the search; each part is bracketed so an OR stays inside it."""
+    parts = [part for part in (view.query, search) if part.strip()]
+    if len(parts) == 1:
+        return parts[0]
+    return " AND ".join(f"({part})" for part in parts)
+
+
+def export_filename(view: View) -> str:
+    return f"papers-{view.slug}.bib"
+
+
+def next_sort(sort: str) -> str:
+    return SORTS[(SORTS.index(sort) + 1) % len(SORTS)]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^\w-]+", "-", text).strip("-").lower() or "tag"
