@@ -301,16 +301,17 @@ class Library:
 
     # --- citation keys ------------------------------------------------------------------
 
-    def _assign_key_if_ready(self, conn, pid: int, proposed: str | None = None, force: bool = False) -> None:
-        """Give a citation key once the paper has a title and an author; it never changes after."""
+    def _assign_key_if_ready(self, conn, pid: int, proposed: str | None = None, force: bool = False) -> bool:
+        """Give a citation key once the paper has a title and an author; it never changes after.
+        True when this call gave one."""
         row = conn.execute("SELECT key, title, date, arxiv_id FROM papers WHERE id = ?", (pid,)).fetchone()
         if row["key"]:
-            return
+            return False
         taken = _key_taken(conn)
         usable_proposal = proposed and not taken(proposed) and not proposed.startswith(PROVISIONAL_KEY_PREFIX)
         authors = _read_list(conn, "authors", "name", pid)
         if not (force or usable_proposal or (row["title"] and authors)):
-            return
+            return False
         if usable_proposal:
             key = proposed
         else:
@@ -319,6 +320,7 @@ class Library:
             year = _year_of(row["date"], row["arxiv_id"])
             key = make_citation_key(authors, year, row["title"], taken, self.key_pattern(conn))
         conn.execute("UPDATE papers SET key = ? WHERE id = ?", (key, pid))
+        return True
 
     def key_pattern(self, conn=None) -> str | None:
         conn = conn or self.db.conn
@@ -492,8 +494,11 @@ class Library:
         from .bibtex import export_bibtex
 
         with self.db.transaction() as conn:
-            for pid in ids:
-                self._assign_key_if_ready(conn, pid, force=True)
+            keyed = [pid for pid in ids if self._assign_key_if_ready(conn, pid, force=True)]
+            if keyed:
+                self._bump_generation(conn)
+        if keyed:
+            self._reindex_ids(keyed)  # so that `key:` finds them
         return export_bibtex(sorted(self.papers(ids), key=lambda paper: paper.key), style=style)
 
     def export(self, ids: Sequence[int], path: Path | str | None, style: str = "arxiv") -> str:

@@ -98,3 +98,13 @@ def test_crossref_fills_fields_and_the_volume_is_reported(library, tmp_path):
     paper = library.list()[0]
     assert (paper.venue, paper.year, paper.extra["publisher"]) == ("Proceedings of ACL 2020", 2020, "ACL")
     assert "crossref" not in paper.extra
+
+
+def test_keys_given_by_export_are_searchable(library):
+    library.import_text("Abstract:" + "An abstract known only by its text, long enough to be a paper of its own here. " * 2 + "\n")
+    (paper,) = library.list()
+    library.bibtex([paper.id])
+    (keyed,) = library.list()
+    assert not keyed.key.startswith("untitled-")
+    assert [p.id for p in library.search(f"key:{keyed.key}")] == [paper.id]
+    assert library.index_is_current()
