@@ -589,25 +589,21 @@ class ReaderScreen(Screen[None]):
         self._save(SaveJob(label, lambda library: save(library, ids), ids))
 
     def action_toggle_read(self) -> None:
-        papers = self._targets()
-        if papers:
-            read = not all(paper.read for paper in papers)
-            self._change(
-                "mark read" if read else "mark unread",
-                papers,
-                lambda paper: setattr(paper, "read", read),
-                lambda library, ids: library.mark(ids, read=read),
-            )
+        self._toggle("read", "mark read", "mark unread")
 
     def action_toggle_star(self) -> None:
+        self._toggle("starred", "star", "unstar")
+
+    def _toggle(self, state: str, label_on: str, label_off: str) -> None:
+        """Flip `state` (read or starred) on the targets: all on, unless all are on already."""
         papers = self._targets()
         if papers:
-            starred = not all(paper.starred for paper in papers)
+            value = not all(getattr(paper, state) for paper in papers)
             self._change(
-                "star" if starred else "unstar",
+                label_on if value else label_off,
                 papers,
-                lambda paper: setattr(paper, "starred", starred),
-                lambda library, ids: library.mark(ids, starred=starred),
+                lambda paper: setattr(paper, state, value),
+                lambda library, ids: library.mark(ids, **{state: value}),
             )
 
     def action_add_tags(self) -> None:
