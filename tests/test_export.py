@@ -8,7 +8,7 @@ import pytest
 from store.library import Library
 from tui.cli import main
 
-from .bibtex_check import needs_bibtex, run_bibtex
+from .bibtex_check import needs_style, run_bibtex
 from .conftest import EXAMPLES, SAMPLES
 
 
@@ -38,10 +38,11 @@ def test_whole_library_export_parses(full_library, tmp_path, style):
     assert len(pybtex.parse_string(text, "bibtex").entries) == len(keys)
 
 
-@needs_bibtex
+@pytest.mark.parametrize("bst", [pytest.param("plain", marks=needs_style("plain")),
+                                 pytest.param("plainnat", marks=needs_style("plainnat"))])
 @pytest.mark.parametrize("style", ["arxiv", "scholar"])
-def test_whole_library_export_runs_through_bibtex(full_library, tmp_path, style):
-    code, log, bbl = run_bibtex(tmp_path, full_library.bibtex(full_library.ids(), style=style))
+def test_whole_library_export_runs_through_bibtex(full_library, tmp_path, style, bst):
+    code, log, bbl = run_bibtex(tmp_path, full_library.bibtex(full_library.ids(), style=style), bst)
     assert code == 0, log
     assert "Warning--" not in log and "error message" not in log, log
     assert bbl.count("\\bibitem") == full_library.count()
