@@ -239,6 +239,9 @@ def print_papers(papers: list[Paper], as_json: bool) -> int:
     return EXIT_OK
 
 
+AUTHOR_COLUMN = 24
+
+
 def table_row(paper: Paper, width: int) -> str:
     marks = ("*" if paper.starred else " ") + (" " if paper.read else "•")
     date = (paper.full_date or "").ljust(10)
@@ -246,11 +249,12 @@ def table_row(paper: Paper, width: int) -> str:
     if len(paper.authors) > 1 or paper.authors_truncated:
         first += " et al."
     head = f"{marks} {date} {paper.key[:28]:<28} "
-    room = max(10, width - len(head) - len(first) - 3)
-    title = safe_text(paper.display_title)
-    if len(title) > room:
-        title = title[: room - 1] + "…"
-    return f"{head}{title:<{room}}  {safe_text(first)}".rstrip()
+    room = max(10, width - len(head) - AUTHOR_COLUMN - 2)
+    return f"{head}{_fit(safe_text(paper.display_title), room)}  {_fit(safe_text(first), AUTHOR_COLUMN)}".rstrip()
+
+
+def _fit(text: str, width: int) -> str:
+    return text[: width - 1] + "…" if len(text) > width else text.ljust(width)
 
 
 if __name__ == "__main__":
