@@ -244,7 +244,7 @@ AUTHOR_COLUMN = 24
 
 def table_row(paper: Paper, width: int) -> str:
     marks = ("*" if paper.starred else " ") + (" " if paper.read else "•")
-    date = (paper.full_date or "").ljust(10)
+    date = (paper.date or "").ljust(10)  # as precise as known: 2015, 2015-03 or 2015-03-09
     first = paper.authors[0] if paper.authors else ""
     if len(paper.authors) > 1 or paper.authors_truncated:
         first += " et al."

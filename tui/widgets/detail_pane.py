@@ -123,7 +123,7 @@ class DetailPane(VerticalScroll, can_focus=True):
 
     def _fields(self, paper: Any) -> list[tuple[str, str]]:
         """(label, value) for each fact the paper has, in reading order."""
-        facts = (paper.full_date, paper.category, "code" if paper.has_code else None)
+        facts = (paper.date, paper.category, "code" if paper.has_code else None)
         where = " · ".join(fact for fact in facts if fact)
         state = ("unread" if not paper.read else "read") + (" · ★ starred" if paper.starred else "")
         fields = [

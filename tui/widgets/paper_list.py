@@ -286,7 +286,7 @@ class PaperList(ScrollView, can_focus=True):
         row = Text(end="", no_wrap=True)
         row.append("".join(marks) + " ", style=style("paper-list--mark"))
         if date_width:
-            row.append_text(_fit(paper.full_date or "", date_width, style("paper-list--date")))
+            row.append_text(_fit(paper.date or "", date_width, style("paper-list--date")))
             row.append(" ")
         row.append_text(_fit(safe_text(paper.display_title), title_width - (tags_width and tags_width + 1)))
         if tags_width:
