@@ -641,6 +641,19 @@ async def test_a_store_that_fails_a_read_is_reported_not_fatal(running, monkeypa
 # --- changing papers ------------------------------------------------------------------
 
 
+async def test_ctrl_r_shows_what_another_window_changed(running, library_dir):
+    app, pilot = running
+    assert "starred 0" in status_text(app)
+    with Library(library_dir) as other:  # another window or a command, on the same library
+        other.mark(other.ids(f'title:"{TITLES[0]}"'), starred=True)
+        other.import_text('{"title": "A paper from elsewhere", "authors": ["Ann Other"]}\n', "other.jsonl")
+    await pilot.press("ctrl+r")
+    await settle(pilot)
+    assert "starred 1" in status_text(app)
+    assert row_text(app, shown_titles(app).index(TITLES[0])).startswith(" ●★")
+    assert "A paper from elsewhere" in shown_titles(app)
+
+
 async def test_r_and_s_show_at_once_and_are_saved(running, library_dir):
     app, pilot = running
     screen = reader(app)

@@ -232,6 +232,8 @@ class ReaderScreen(Screen[None]):
                 tooltip="View the papers already read"),
         Binding("5", "pick_tag", "Tags", id="view-tag", show=False,
                 tooltip="Pick a tag and view its papers"),
+        Binding("ctrl+r", "reload", "Reload", id="reload", show=False,
+                tooltip="Reload the view: shows what another window or command changed"),
         Binding("question_mark", "help", "Help", key_display="?", id="help",
                 tooltip="Every key"),
         Binding("q", "quit", "Quit", id="quit",
@@ -711,6 +713,10 @@ class ReaderScreen(Screen[None]):
                 self._set_view(tag_view(tag))
 
         self.app.push_screen(PickScreen("Show the papers tagged", choices), show)
+
+    def action_reload(self) -> None:
+        self.paper_list.forget_papers()
+        self._reload(keep_cursor=True)
 
     def action_cycle_sort(self) -> None:
         if self._view.paper_ids is not None:

@@ -159,6 +159,10 @@ class PaperList(ScrollView, can_focus=True):
                 self._papers[paper.id] = paper
         self.refresh()
 
+    def forget_papers(self) -> None:
+        """Drop every cached paper: another window or command may have changed them."""
+        self._papers.clear()
+
     def move_cursor(self, index: int) -> None:
         if not self.paper_ids:
             return
