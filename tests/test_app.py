@@ -654,6 +654,26 @@ async def test_ctrl_r_shows_what_another_window_changed(running, library_dir):
     assert "A paper from elsewhere" in shown_titles(app)
 
 
+async def test_a_change_waits_for_another_writer_instead_of_failing(running, library_dir, monkeypatch):
+    app, pilot = running
+    library = reader(app).library
+    real_mark, calls = library.mark, []
+
+    def busy_once(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:  # what SQLite says when another process held the lock past the timeout
+            raise sqlite3.OperationalError("database is locked")
+        return real_mark(*args, **kwargs)
+
+    monkeypatch.setattr(library, "mark", busy_once)
+    await pilot.press("s")
+    await settle(pilot)
+    assert len(calls) == 2
+    await pilot.press("q")
+    await settle(pilot)
+    assert stored(library_dir, TITLES[0]).starred
+
+
 async def test_r_and_s_show_at_once_and_are_saved(running, library_dir):
     app, pilot = running
     screen = reader(app)

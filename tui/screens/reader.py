@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import sqlite3
 import webbrowser
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,9 @@ from .note import NoteScreen
 from .pick import PickScreen
 from .prompt import PromptScreen, TagSuggester
 from .save_queue import SaveQueue
+
+# Each attempt waits up to the store's busy timeout (10 s) for another writer.
+SAVE_ATTEMPTS = 30
 from .views import UNREAD, VIEWS, View, combined_query, export_filename, next_sort, related_view, tag_view
 
 # A view read waits this long for queued changes, so that it sees them.
@@ -404,11 +408,20 @@ class ReaderScreen(Screen[None]):
 
     def _run_save(self, job: SaveJob) -> Message:
         library = self.library
-        try:
-            result = job.run(library)
-            return SaveDone(job, result, library.papers(job.paper_ids), library.counts(), library.tag_counts())
-        except Exception as error:  # reported to the reader; the changes queued after it still run
-            return SaveFailed(job, describe(error))
+        for attempt in range(1, SAVE_ATTEMPTS + 1):
+            try:
+                result = job.run(library)
+                return SaveDone(job, result, library.papers(job.paper_ids), library.counts(), library.tag_counts())
+            except sqlite3.OperationalError as error:
+                # Another process holds the write lock past the busy timeout (a long import):
+                # a change is one transaction, so it is safe to try again rather than lose it.
+                if "locked" not in str(error) or attempt == SAVE_ATTEMPTS:
+                    return SaveFailed(job, describe(error))
+                if attempt == 1:
+                    self.app.call_from_thread(self.notify, "Another papers-tui is writing; your change waits for it.")
+            except Exception as error:  # reported to the reader; the changes queued after it still run
+                return SaveFailed(job, describe(error))
+        raise AssertionError("unreachable")
 
     # --- messages from the workers ------------------------------------------------------
 
