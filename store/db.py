@@ -164,6 +164,11 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def drop_unused_tags(conn: sqlite3.Connection) -> None:
+    """Tags live only while a paper carries them."""
+    conn.execute("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM paper_tags)")
+
+
 def schema_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 

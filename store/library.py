@@ -12,6 +12,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,11 +20,11 @@ from pathlib import Path
 import platformdirs
 
 from . import dedup
-from .db import Database, migrate
-from .safety import backup_before_upgrade
+from .db import Database, drop_unused_tags, migrate
 from .importers import detect_format, parse_text, read_input
 from .listing import clean_text
-from .model import ImportFormatError, Paper, PaperRecord, ParseResult, Skip
+from .model import ImportFormatError, Paper, PaperRecord, ParseResult, Skip, year_of
+from .safety import backup_before_upgrade
 from .search_index import IndexDoc, PaperIndex, QueryError
 
 __all__ = ["Library", "ImportReport", "ImportFormatError", "QueryError", "LibraryError", "default_library_dir"]
@@ -34,6 +35,7 @@ SORTS = {
     "added": "p.added DESC, p.id DESC",
 }
 PROVISIONAL_KEY_PREFIX = "untitled-"
+INDEX_BATCH = 500  # papers loaded from SQLite at a time while indexing
 ENV_VAR = "PAPERS_TUI_LIBRARY"
 
 
@@ -118,10 +120,21 @@ class Library:
         row = self.db.conn.execute("SELECT value FROM meta WHERE name = 'bibtex_macros'").fetchone()
         return json.loads(row[0]) if row else {}
 
+    @contextmanager
+    def _write(self, ids: Iterable[int] = ()):
+        """One SQL transaction; the papers it touched (`ids`, plus what the body adds
+        to the yielded set) move the generation and are re-indexed after the commit."""
+        touched = set(ids)
+        with self.db.transaction() as conn:
+            yield conn, touched
+            if touched:
+                self._bump_generation(conn)
+        if touched:
+            self._reindex_ids(touched)
+
     def import_parsed(self, inputs: Sequence[ParsedInput], macros: dict[str, str] | None = None) -> list[ImportReport]:
         reports: list[ImportReport] = []
-        touched: set[int] = set()
-        with self.db.transaction() as conn:
+        with self._write() as (conn, touched):
             if macros:
                 conn.execute(
                     "INSERT OR REPLACE INTO meta(name, value) VALUES ('bibtex_macros', ?)", (json.dumps(macros, sort_keys=True),)
@@ -132,8 +145,6 @@ class Library:
                     self._import_record(conn, record, item, report)
                 touched.update(report.paper_ids)
                 reports.append(report)
-            self._bump_generation(conn)
-        self._reindex_ids(touched)
         return reports
 
     def _import_record(self, conn, record: PaperRecord, item: ParsedInput, report: ImportReport) -> None:
@@ -317,7 +328,7 @@ class Library:
         else:
             from .bibtex import make_citation_key
 
-            year = _year_of(row["date"], row["arxiv_id"])
+            year = year_of(row["date"], row["arxiv_id"])
             key = make_citation_key(authors, year, row["title"], taken, self.key_pattern(conn))
         conn.execute("UPDATE papers SET key = ? WHERE id = ?", (key, pid))
         return True
@@ -436,7 +447,7 @@ class Library:
 
     def mark(self, ids: Sequence[int], read: bool | None = None, starred: bool | None = None) -> None:
         stamp = now()
-        with self.db.transaction() as conn:
+        with self._write(ids) as (conn, _):
             for column, value in (("read", read), ("starred", starred)):
                 if value is None:
                     continue
@@ -445,14 +456,12 @@ class Library:
                     "WHERE id IN (SELECT value FROM json_each(?))",
                     (int(value), stamp if value else None, stamp, json.dumps(list(ids))),
                 )
-            self._bump_generation(conn)
-        self._reindex_ids(ids)
 
     def tag(self, ids: Sequence[int], add: Iterable[str] = (), remove: Iterable[str] = ()) -> None:
         add = [_clean_tag(t) for t in add]
         remove = [_clean_tag(t) for t in remove]
         stamp = now()
-        with self.db.transaction() as conn:
+        with self._write(ids) as (conn, _):
             for name in add:
                 for pid in ids:
                     self._add_tag(conn, pid, name, stamp)
@@ -462,20 +471,16 @@ class Library:
                     " AND paper_id IN (SELECT value FROM json_each(?))",
                     (name, json.dumps(list(ids))),
                 )
-            conn.execute("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM paper_tags)")
-            self._bump_generation(conn)
-        self._reindex_ids(ids)
+            drop_unused_tags(conn)
 
     def set_note(self, pid: int, note: str) -> None:
         note = clean_text(note)  # as on import: no control characters (escape sequences start with one)
-        with self.db.transaction() as conn:
+        with self._write([pid]) as (conn, _):
             conn.execute("UPDATE papers SET note = ?, updated = ? WHERE id = ?", (note, now(), pid))
-            self._bump_generation(conn)
-        self._reindex_ids([pid])
 
     def restore_state(self, paper: Paper) -> None:
         """Put back read, starred, tags and note as they were in `paper` (for undo)."""
-        with self.db.transaction() as conn:
+        with self._write([paper.id]) as (conn, _):
             conn.execute(
                 "UPDATE papers SET read = ?, read_at = ?, starred = ?, starred_at = ?, note = ?, updated = ? WHERE id = ?",
                 (int(paper.read), paper.read_at, int(paper.starred), paper.starred_at, paper.note, now(), paper.id),
@@ -483,9 +488,7 @@ class Library:
             conn.execute("DELETE FROM paper_tags WHERE paper_id = ?", (paper.id,))
             for name in paper.tags:
                 self._add_tag(conn, paper.id, name, now())
-            conn.execute("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM paper_tags)")
-            self._bump_generation(conn)
-        self._reindex_ids([paper.id])
+            drop_unused_tags(conn)
 
     # --- export -------------------------------------------------------------------------
 
@@ -493,12 +496,8 @@ class Library:
         """BibTeX for these papers, in citation-key order (stable, diff-friendly)."""
         from .bibtex import export_bibtex
 
-        with self.db.transaction() as conn:
-            keyed = [pid for pid in ids if self._assign_key_if_ready(conn, pid, force=True)]
-            if keyed:
-                self._bump_generation(conn)
-        if keyed:
-            self._reindex_ids(keyed)  # so that `key:` finds them
+        with self._write() as (conn, keyed):  # newly keyed papers are re-indexed, so `key:` finds them
+            keyed.update(pid for pid in ids if self._assign_key_if_ready(conn, pid, force=True))
         return export_bibtex(sorted(self.papers(ids), key=lambda paper: paper.key), style=style)
 
     def export(self, ids: Sequence[int], path: Path | str | None, style: str = "arxiv") -> str:
@@ -514,24 +513,21 @@ class Library:
         def docs():
             # Read only once the index's write lock is held (see PaperIndex.rebuild).
             ids = [row[0] for row in self.db.conn.execute("SELECT id FROM papers ORDER BY id")]
-            total = len(ids)
-            for start in range(0, len(ids), 500):
-                for paper in self.papers(ids[start : start + 500]):
-                    yield index_doc(paper)
-                if progress:
-                    progress(min(start + 500, total), total)
+            return self._index_docs(ids, progress)
 
         return self.index.rebuild(docs, generation=self.generation)
 
     def _reindex_ids(self, ids: Iterable[int]) -> None:
-        ids = sorted(set(ids))
         generation = getattr(self._written, "generation", None)
+        # A generator: read under the index's write lock, so never older than another process's.
+        self.index.update(self._index_docs(sorted(set(ids))), generation=generation)
 
-        def docs():  # read under the index's write lock, so never older than another process's
-            for start in range(0, len(ids), 500):
-                yield from (index_doc(p) for p in self.papers(ids[start : start + 500]))
-
-        self.index.update(docs(), generation=generation)
+    def _index_docs(self, ids: list[int], progress: Callable[[int, int], None] | None = None):
+        """Index documents for `ids`, loaded from the store a batch at a time."""
+        for start in range(0, len(ids), INDEX_BATCH):
+            yield from (index_doc(paper) for paper in self.papers(ids[start : start + INDEX_BATCH]))
+            if progress:
+                progress(min(start + INDEX_BATCH, len(ids)), len(ids))
 
     def _bump_generation(self, conn) -> None:
         conn.execute(
@@ -745,14 +741,6 @@ def _key_taken(conn) -> Callable[[str], bool]:
         return conn.execute("SELECT 1 FROM papers WHERE key = ?", (key,)).fetchone() is not None
 
     return taken
-
-
-def _year_of(date: str | None, arxiv_id: str | None) -> int | None:
-    if date:
-        return int(date[:4])
-    if arxiv_id and len(arxiv_id) >= 4 and arxiv_id[:4].isdigit():
-        return 2000 + int(arxiv_id[:2])
-    return None
 
 
 def _clean_tag(name: str) -> str:

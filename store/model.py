@@ -126,11 +126,7 @@ class Paper:
 
     @property
     def year(self) -> int | None:
-        if self.date:
-            return int(self.date[:4])
-        if self.arxiv_id and re.fullmatch(r"\d{4}\.\d{4,5}", self.arxiv_id):
-            return 2000 + int(self.arxiv_id[:2])
-        return None
+        return year_of(self.date, self.arxiv_id)
 
     @property
     def full_date(self) -> str | None:
@@ -173,6 +169,15 @@ class Paper:
             "note": self.note,
             "added": self.added,
         }
+
+
+def year_of(date: str | None, arxiv_id: str | None) -> int | None:
+    """The year of the date, else of a new-style arXiv id (2301.03988 -> 2023)."""
+    if date:
+        return int(date[:4])
+    if arxiv_id and re.fullmatch(r"\d{4}\.\d{4,5}", arxiv_id):
+        return 2000 + int(arxiv_id[:2])
+    return None
 
 
 STAND_IN_PREFIX = "[no title] "

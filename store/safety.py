@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .db import BUSY_TIMEOUT_MS, SCHEMA_VERSION, schema_version
+from .db import BUSY_TIMEOUT_MS, SCHEMA_VERSION, drop_unused_tags, schema_version
 
 if TYPE_CHECKING:
     from .library import Library
@@ -159,7 +159,7 @@ def _check_orphans(library: Library, report: DoctorReport, repair: bool) -> None
         for table, rowids in orphans.items():
             if table.isidentifier():
                 tx.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT value FROM json_each(?))", (json.dumps(rowids),))
-        tx.execute("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM paper_tags)")
+        drop_unused_tags(tx)
         library._bump_generation(tx)
     report.add("fixed", message + " (deleted)")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import shutil
 import tempfile
 import threading
@@ -20,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from whoosh import fields, index, qparser, query, writing
+from whoosh import fields, index, qparser, writing
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
@@ -303,14 +302,6 @@ class PaperIndex:
                 self.mark_indexed(generation)
             self._refresh()
             return True
-
-    def delete(self, pids: Iterable[int]) -> None:
-        with self._lock:
-            writer = self._ix.writer(timeout=WRITE_LOCK_TIMEOUT_S)
-            for pid in pids:
-                writer.delete_by_term("pid", str(pid))
-            writer.commit()
-            self._refresh()
 
     def rebuild(self, docs, generation: int | Callable[[], int] | None = None) -> int:
         """Make the index anew from `docs`; returns how many were indexed.
