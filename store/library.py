@@ -36,6 +36,10 @@ SORTS = {
 }
 PROVISIONAL_KEY_PREFIX = "untitled-"
 INDEX_BATCH = 500  # papers loaded from SQLite at a time while indexing
+PROGRESS_EVERY = 500  # records, papers or documents between two progress calls
+# progress(phase, done, total): phase is "store" (records imported), "index"
+# (documents indexed) or "export" (entries written); called from the working thread.
+Progress = Callable[[str, int, int], None]
 ENV_VAR = "PAPERS_TUI_LIBRARY"
 
 
@@ -102,18 +106,20 @@ class Library:
 
     # --- import -------------------------------------------------------------------------
 
-    def import_paths(self, paths: Sequence[str], fmt: str | None = None) -> list[ImportReport]:
+    def import_paths(self, paths: Sequence[str], fmt: str | None = None, progress: Progress | None = None) -> list[ImportReport]:
         """Import files ('-' is stdin): all parse first, then one transaction."""
         macros = self.bib_macros()
         inputs = []
         for path in paths:
             text, source = read_input(path)
             inputs.append(parse_input(text, source, fmt, macros))
-        return self.import_parsed(inputs, macros)
+        return self.import_parsed(inputs, macros, progress)
 
-    def import_text(self, text: str, source: str = "<pasted>", fmt: str | None = None) -> ImportReport:
+    def import_text(
+        self, text: str, source: str = "<pasted>", fmt: str | None = None, progress: Progress | None = None
+    ) -> ImportReport:
         macros = self.bib_macros()
-        return self.import_parsed([parse_input(text, source, fmt, macros)], macros)[0]
+        return self.import_parsed([parse_input(text, source, fmt, macros)], macros, progress)[0]
 
     def bib_macros(self) -> dict[str, str]:
         """BibTeX `@string`s from earlier imports, for files that use them."""
@@ -121,7 +127,7 @@ class Library:
         return json.loads(row[0]) if row else {}
 
     @contextmanager
-    def _write(self, ids: Iterable[int] = ()):
+    def _write(self, ids: Iterable[int] = (), progress: Progress | None = None):
         """One SQL transaction; the papers it touched (`ids`, plus what the body adds
         to the yielded set) move the generation and are re-indexed after the commit."""
         touched = set(ids)
@@ -130,11 +136,15 @@ class Library:
             if touched:
                 self._bump_generation(conn)
         if touched:
-            self._reindex_ids(touched)
+            self._reindex_ids(touched, progress)
 
-    def import_parsed(self, inputs: Sequence[ParsedInput], macros: dict[str, str] | None = None) -> list[ImportReport]:
+    def import_parsed(
+        self, inputs: Sequence[ParsedInput], macros: dict[str, str] | None = None, progress: Progress | None = None
+    ) -> list[ImportReport]:
         reports: list[ImportReport] = []
-        with self._write() as (conn, touched):
+        total = sum(len(item.result.records) for item in inputs)
+        done = 0
+        with self._write(progress=progress) as (conn, touched):
             if macros:
                 conn.execute(
                     "INSERT OR REPLACE INTO meta(name, value) VALUES ('bibtex_macros', ?)", (json.dumps(macros, sort_keys=True),)
@@ -143,6 +153,9 @@ class Library:
                 report = ImportReport(item.source, item.format, skipped=list(item.result.skipped))
                 for record in item.result.records:
                     self._import_record(conn, record, item, report)
+                    done += 1
+                    if progress and (done % PROGRESS_EVERY == 0 or done == total):
+                        progress("store", done, total)
                 touched.update(report.paper_ids)
                 reports.append(report)
         return reports
@@ -492,24 +505,39 @@ class Library:
 
     # --- export -------------------------------------------------------------------------
 
-    def bibtex(self, ids: Sequence[int], style: str = "arxiv") -> str:
+    def bibtex(self, ids: Sequence[int], style: str = "arxiv", progress: Progress | None = None) -> str:
         """BibTeX for these papers, in citation-key order (stable, diff-friendly)."""
         from .bibtex import export_bibtex
 
+        id_json = json.dumps(list(ids))
         with self._write() as (conn, keyed):  # newly keyed papers are re-indexed, so `key:` finds them
-            keyed.update(pid for pid in ids if self._assign_key_if_ready(conn, pid, force=True))
-        return export_bibtex(sorted(self.papers(ids), key=lambda paper: paper.key), style=style)
+            unkeyed = conn.execute(
+                "SELECT id FROM papers WHERE key IS NULL AND id IN (SELECT value FROM json_each(?)) ORDER BY id", (id_json,)
+            ).fetchall()
+            keyed.update(row[0] for row in unkeyed if self._assign_key_if_ready(conn, row[0], force=True))
+        # SQLite's BINARY order of UTF-8 is Python's order of code points.
+        ordered = [row[0] for row in self.db.conn.execute(
+            "SELECT id FROM papers WHERE id IN (SELECT value FROM json_each(?)) ORDER BY key", (id_json,)
+        )]
+        parts = []
+        for start in range(0, len(ordered), INDEX_BATCH):
+            parts.append(export_bibtex(self.papers(ordered[start : start + INDEX_BATCH]), style=style))
+            if progress:
+                progress("export", min(start + INDEX_BATCH, len(ordered)), len(ordered))
+        return "\n".join(part for part in parts if part)
 
-    def export(self, ids: Sequence[int], path: Path | str | None, style: str = "arxiv") -> str:
+    def export(
+        self, ids: Sequence[int], path: Path | str | None, style: str = "arxiv", progress: Progress | None = None
+    ) -> str:
         """Write BibTeX for `ids` to `path` atomically (temporary file, then rename); returns the text."""
-        text = self.bibtex(ids, style)
+        text = self.bibtex(ids, style, progress)
         if path is not None:
             write_atomically(Path(path), text)
         return text
 
     # --- the index ----------------------------------------------------------------------
 
-    def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
+    def reindex(self, progress: Progress | None = None) -> int:
         def docs():
             # Read only once the index's write lock is held (see PaperIndex.rebuild).
             ids = [row[0] for row in self.db.conn.execute("SELECT id FROM papers ORDER BY id")]
@@ -517,17 +545,17 @@ class Library:
 
         return self.index.rebuild(docs, generation=self.generation)
 
-    def _reindex_ids(self, ids: Iterable[int]) -> None:
+    def _reindex_ids(self, ids: Iterable[int], progress: Progress | None = None) -> None:
         generation = getattr(self._written, "generation", None)
         # A generator: read under the index's write lock, so never older than another process's.
-        self.index.update(self._index_docs(sorted(set(ids))), generation=generation)
+        self.index.update(self._index_docs(sorted(set(ids)), progress), generation=generation)
 
-    def _index_docs(self, ids: list[int], progress: Callable[[int, int], None] | None = None):
+    def _index_docs(self, ids: list[int], progress: Progress | None = None):
         """Index documents for `ids`, loaded from the store a batch at a time."""
         for start in range(0, len(ids), INDEX_BATCH):
             yield from (index_doc(paper) for paper in self.papers(ids[start : start + INDEX_BATCH]))
             if progress:
-                progress(min(start + INDEX_BATCH, len(ids)), len(ids))
+                progress("index", min(start + INDEX_BATCH, len(ids)), len(ids))
 
     def _bump_generation(self, conn) -> None:
         conn.execute(
@@ -563,7 +591,7 @@ class Library:
     def index_is_current(self) -> bool:
         return self.index_status() == "current"
 
-    def repair_index(self, progress: Callable[[int, int], None] | None = None) -> bool:
+    def repair_index(self, progress: Progress | None = None) -> bool:
         """Rebuild the index unless it is current (safe from a worker thread while
         other threads or processes write). False when it could not be rebuilt now
         (another process held the index for WRITE_LOCK_TIMEOUT_S, or a disk error)."""

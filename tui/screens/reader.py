@@ -327,7 +327,7 @@ class ReaderScreen(Screen[None]):
         if status == "current":
             return
 
-        def progress(done: int, total: int) -> None:
+        def progress(phase: str, done: int, total: int) -> None:
             self.post_message(IndexRebuilding(status, done, total))
 
         self.post_message(IndexRebuilding(status))
