@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -175,3 +176,159 @@ def test_library_option_before_or_after_the_command(tmp_path, examples, capsys):
     assert run(capsys, "--library", tmp_path / "before", "import", examples / "cards.txt")[0] == 0
     assert run(capsys, "import", "--library", tmp_path / "after", examples / "cards.txt")[0] == 0
     assert Library.exists(tmp_path / "before") and Library.exists(tmp_path / "after")
+
+
+# --- progress bars ------------------------------------------------------------------------
+
+
+def many_papers(path, count):
+    path.write_text("".join(json.dumps({"title": f"Study {n} of progress bars", "authors": [f"Author {n}"],
+                                        "abstract": f"Finding {n} about long work."}) + "\n" for n in range(count)))
+    return path
+
+
+def bar_lines(err: str) -> list[str]:
+    """What a terminal would show at the end: each line as its last redraw left it."""
+    return [line.split("\r")[-1].rstrip() for line in err.split("\n")]
+
+
+def test_progress_bars_show_each_phase_and_the_final_count(tmp_path, capsys):
+    source = many_papers(tmp_path / "many.jsonl", 1200)
+    library = tmp_path / "lib"
+    code, out, err = run(capsys, "--progress", "import", "--library", library, source)
+    assert code == 0 and out.strip() == f"{source} (jsonl): 1200 added, 0 merged, 0 already known, 0 skipped"
+    assert "\r" in err and err.endswith("\n")
+    shown = bar_lines(err)
+    assert shown[0].startswith("storing   [") and shown[0].endswith("100%  1,200/1,200 papers")
+    assert shown[1].startswith("indexing  [") and shown[1].endswith("100%  1,200/1,200 papers")
+    assert shown[2:] == [""]
+    assert "reading many.jsonl…" in err  # before the file is parsed, drawn over by the first phase
+
+    target = tmp_path / "out.bib"
+    code, out, err = run(capsys, "export", "--library", library, "-o", target, "--progress")
+    assert code == 0 and out == ""
+    assert bar_lines(err) == ["exporting [########################################] 100%  1,200/1,200 entries",
+                              "wrote 1200 entries to " + str(target), ""]
+    assert target.read_text().count("@") == 1200
+
+    code, out, err = run(capsys, "export", "--library", library, "--progress")  # BibTeX on stdout, the bar on stderr
+    assert code == 0 and out == target.read_text() and "\r" not in out
+    assert bar_lines(err)[0].endswith("1,200/1,200 entries")
+
+    code, out, err = run(capsys, "--progress", "reindex", "--library", library)
+    assert code == 0 and out.strip() == "indexed 1200 papers"
+    assert bar_lines(err) == ["indexing  [########################################] 100%  1,200/1,200 papers", ""]
+
+
+def test_doctor_and_a_search_show_the_rebuild_of_the_index(tmp_path, capsys):
+    from store import search_index
+
+    library = tmp_path / "lib"
+    run(capsys, "import", "--library", library, many_papers(tmp_path / "some.jsonl", 30))
+    (library / "index" / search_index.GENERATION_FILE).unlink()
+    code, out, err = run(capsys, "doctor", "--library", library, "--progress")
+    assert code == 0 and out.strip().endswith("repaired 1 problem") and "fixed  search index" in out
+    assert bar_lines(err)[0].startswith("indexing") and bar_lines(err)[0].endswith("30/30 papers")
+    code, out, err = run(capsys, "doctor", "--library", library, "--progress")
+    assert code == 0 and out.strip().endswith("healthy") and err == ""  # nothing to rebuild, no bar
+    (library / "index" / search_index.GENERATION_FILE).unlink()
+    code, out, err = run(capsys, "search", "--library", library, "--progress", "study")
+    assert code == 0 and "Study" in out
+    assert bar_lines(err)[:2] == ["papers-tui: the search index is missing; rebuilding it from the library…",
+                                  "indexing  [########################################] 100%  30/30 papers"]
+
+
+def test_scripts_and_pipes_get_no_control_characters(tmp_path, capsys, monkeypatch):
+    from store import search_index
+
+    library = tmp_path / "lib"
+    source = many_papers(tmp_path / "many.jsonl", 600)
+    results = [run(capsys, "import", "--library", library, source),
+               run(capsys, "export", "--library", library, "-o", tmp_path / "out.bib"),
+               run(capsys, "export", "--library", library),
+               run(capsys, "reindex", "--library", library)]
+    (library / "index" / search_index.GENERATION_FILE).unlink()
+    results.append(run(capsys, "doctor", "--library", library))
+    for code, out, err in results:
+        assert code == 0
+        assert "\r" not in err + out and "\x1b" not in err + out and "\b" not in err + out
+    assert [err for _, _, err in results] == ["", f"wrote 600 entries to {tmp_path / 'out.bib'}\n", "", "", ""]
+
+    # A terminal gets the bar unless --no-progress says otherwise.
+    monkeypatch.setattr("tui.progress.is_terminal", lambda stream: True)
+    assert "\r" in run(capsys, "reindex", "--library", library)[2]
+    assert run(capsys, "reindex", "--library", library, "--no-progress")[2] == ""
+    assert run(capsys, "--no-progress", "reindex", "--library", library)[2] == ""
+
+
+def test_a_failed_import_erases_its_progress_line(tmp_path, capsys):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"title": "ok"}\n{"title": \n')
+    code, out, err = run(capsys, "import", "--library", tmp_path / "lib", "--progress", bad)
+    assert code == 1 and out == ""
+    note = "reading bad.jsonl…"
+    assert err.startswith(f"\r{note}\r{' ' * len(note)}\r")  # drawn, then blanked out
+    assert bar_lines(err)[0].startswith(f"papers-tui: {bad}") and bar_lines(err)[1:] == [""]
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_the_bar_is_throttled_and_always_draws_the_final_state():
+    from tui.progress import ProgressBar
+
+    stream, clock = io.StringIO(), FakeClock()
+    with ProgressBar(stream, enabled=True, columns=80, clock=clock) as bar:
+        for done in range(0, 10_001, 100):  # 101 calls in 0.5 s
+            bar("index", done, 10_000)
+            clock.now += 0.005
+    draws = stream.getvalue().split("\r")[1:]
+    assert 5 <= len(draws) <= 7  # ten a second, plus the final state
+    assert draws[-1].rstrip() == "indexing  [########################################] 100%  10,000/10,000 papers"
+    assert stream.getvalue().endswith("\n") and stream.getvalue().count("\n") == 1
+
+
+def test_a_throttled_state_is_drawn_when_the_phase_changes():
+    from tui.progress import ProgressBar
+
+    stream, clock = io.StringIO(), FakeClock()
+    bar = ProgressBar(stream, enabled=True, columns=60, clock=clock)
+    bar("store", 500, 1000)
+    bar("store", 900, 1000)  # too soon to draw
+    bar("vectorise", 1, 3)  # a phase the bar has no name for shows its own
+    bar.finish()
+    lines = bar_lines(stream.getvalue())
+    assert lines[0].endswith("900/1,000 papers") and lines[1].startswith("vectorise") and lines[1].endswith("1/3")
+    assert lines[2:] == [""]
+
+
+@pytest.mark.parametrize("columns", [12, 30, 50, 80, 200])
+def test_the_bar_fits_the_terminal_and_nothing_to_do_is_done(columns):
+    from tui.progress import ProgressBar
+
+    stream = io.StringIO()
+    with ProgressBar(stream, enabled=True, columns=columns) as bar:
+        bar("store", 0, 0)
+        bar("export", 123_456, 1_000_000)
+    drawn = [piece for line in stream.getvalue().split("\n") for piece in line.split("\r") if piece]
+    assert drawn and all(len(piece) <= columns - 1 for piece in drawn)
+    if columns >= 50:
+        assert drawn[0].startswith("storing   [####") and "100%  0/0 papers" in drawn[0]
+        assert drawn[-1].startswith("exporting") and " 12%  123,456/1,000,000 entries" in drawn[-1]
+    if columns >= 80:
+        assert "[####-----" in drawn[-1]  # the bar itself when there is room for it
+
+
+def test_a_disabled_bar_writes_nothing():
+    from tui.progress import ProgressBar
+
+    stream = io.StringIO()  # not a terminal
+    with ProgressBar(stream) as bar:
+        bar.note("reading x…")
+        bar("store", 1, 1)
+    assert stream.getvalue() == ""

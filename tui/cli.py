@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import shutil
 import sqlite3
@@ -14,6 +15,7 @@ from store.importers import FORMATS
 from store.library import ImportFormatError, Library, LibraryError, QueryError, default_library_dir
 from store.model import Paper
 
+from .progress import ProgressBar
 from .text import safe_text
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -24,11 +26,15 @@ EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "docs" / "examples"
 
 def build_parser() -> argparse.ArgumentParser:
     library_help = "library directory (default: $PAPERS_TUI_LIBRARY, else the user data dir)"
-    # Every command takes --library too; SUPPRESS keeps one given before the command.
+    progress_help = "show progress bars for long work on standard error (default: only when it is a terminal)"
+    # Every command takes --library and --progress too; SUPPRESS keeps one given before the command.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--library", metavar="DIR", type=Path, default=argparse.SUPPRESS, help=library_help)
+    common.add_argument("--progress", action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS,
+                        help=progress_help)
     parser = argparse.ArgumentParser(prog="papers-tui", description="Triage papers, keep a reading list, cite it in LaTeX.")
     parser.add_argument("--library", metavar="DIR", type=Path, default=None, help=library_help)
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help=progress_help)
     parser.add_argument(
         "--demo-if-missing",
         action="store_true",
@@ -91,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with Library(directory) as library:
             if command in INDEX_COMMANDS and (command == "search" or getattr(args, "query", None)):
-                ensure_index(library)
+                ensure_index(library, args)
             return COMMANDS[command](library, args)
     except (ImportFormatError, QueryError, LibraryError, SchemaError) as error:
         print(f"papers-tui: {safe_text(str(error))}", file=sys.stderr)
@@ -126,8 +132,21 @@ def make_demo_library() -> Path:
     return directory
 
 
+def progress_bar(args) -> ProgressBar:
+    """A bar on standard error: when it is a terminal, or as --progress/--no-progress say."""
+    return ProgressBar(sys.stderr, enabled=getattr(args, "progress", None))
+
+
+def describe_inputs(paths: list[str]) -> str:
+    if len(paths) > 1:
+        return f"{len(paths)} files"
+    return "standard input" if paths[0] == "-" else safe_text(Path(paths[0]).name)
+
+
 def cmd_import(library: Library, args) -> int:
-    reports = library.import_paths(args.paths, fmt=args.format)
+    with progress_bar(args) as bar:
+        bar.note(f"reading {describe_inputs(args.paths)}…")  # parsing reports no progress
+        reports = library.import_paths(args.paths, fmt=args.format, progress=bar)
     for report in reports:
         print(
             f"{safe_text(report.source)} ({report.format}): {report.added} added, {report.merged} merged, "
@@ -165,7 +184,8 @@ def cmd_export(library: Library, args) -> int:
         library.set_key_pattern(args.key_pattern)
     ids = library.ids(args.query, sort="date")
     try:
-        text = library.export(ids, args.output, style=args.style)
+        with progress_bar(args) as bar:
+            text = library.export(ids, args.output, style=args.style, progress=bar)
     except OSError as error:
         print(f"papers-tui: cannot write {safe_text(str(args.output))}: {error.strerror or error}; "
               "nothing was written (an existing file is unchanged)", file=sys.stderr)
@@ -178,7 +198,8 @@ def cmd_export(library: Library, args) -> int:
 
 
 def cmd_reindex(library: Library, args) -> int:
-    count = library.reindex()
+    with progress_bar(args) as bar:
+        count = library.reindex(progress=bar)
     print(f"indexed {count} papers")
     return EXIT_OK
 
@@ -186,7 +207,8 @@ def cmd_reindex(library: Library, args) -> int:
 def cmd_doctor(library: Library, args) -> int:
     from store.safety import doctor
 
-    report = doctor(library, repair=not args.check_only)
+    with progress_bar(args) as bar:
+        report = doctor_with_progress(doctor, library, repair=not args.check_only, bar=bar)
     print(f"checking {library.directory}")
     for finding in report.findings:
         print(f"  {finding.status:<6} {safe_text(finding.message)}")
@@ -205,12 +227,33 @@ def cmd_backup(library: Library, args) -> int:
     return EXIT_OK
 
 
-def ensure_index(library: Library) -> None:
+def doctor_with_progress(doctor, library: Library, repair: bool, bar: ProgressBar):
+    """`doctor`, its rebuild of the index drawn on the bar.
+
+    Until `store.safety.doctor` takes a progress callback itself, the library's `reindex`
+    is given the bar for the time of the check."""
+    if "progress" in inspect.signature(doctor).parameters:
+        return doctor(library, repair=repair, progress=bar)
+    reindex = library.reindex
+
+    def reindex_with_bar(progress=None):
+        return reindex(progress=progress or bar)
+
+    library.reindex = reindex_with_bar
+    try:
+        return doctor(library, repair=repair)
+    finally:
+        del library.reindex  # the class's method again
+
+
+def ensure_index(library: Library, args) -> None:
     """Before a query from the command line: an index behind the store is rebuilt first."""
     status = library.index_status()
     if status != "current":
         print(f"papers-tui: the search index is {status}; rebuilding it from the library…", file=sys.stderr)
-        if not library.repair_index():
+        with progress_bar(args) as bar:
+            repaired = library.repair_index(progress=bar)
+        if not repaired:
             raise QueryError("the search index could not be rebuilt now (another papers-tui is writing it); try again")
 
 
