@@ -646,7 +646,8 @@ def _protected_word_starts(title: str) -> set[int]:
 def _always_protected(word: str) -> bool:
     if len(word) == 1:
         return word.isupper() and word != "A"
-    return any(c.isupper() for c in word[1:]) or (word[0].isupper() and any(c.isdigit() for c in word))
+    # any(map(...)) of a builtin: this runs for every word of every exported title.
+    return any(map(str.isupper, word[1:])) or (word[0].isupper() and any(map(str.isdigit, word)))
 
 
 def _latex_authors(paper: Paper, ascii_only: bool) -> str:
@@ -659,11 +660,14 @@ def _latex_authors(paper: Paper, ascii_only: bool) -> str:
 def _latex_name(name: str, ascii_only: bool) -> str:
     """'Oskar van der Wal' -> 'van der Wal, Oskar'; a name bibtex would split
     wrongly (one holding `and` or a comma) is braced whole."""
-    if re.search(r"\band\b|,", name, re.IGNORECASE) or _is_group_author(name):
+    if _WHOLE_NAME.search(name) or _is_group_author(name):
         return _braced(_latex(name, ascii_only))
     first, last, jr = _split_name(name)
     pieces = [last] + ([jr] if jr else []) + ([first] if first else [])
     return ", ".join(_latex(piece, ascii_only) for piece in pieces)
+
+
+_WHOLE_NAME = re.compile(r"\band\b|,", re.IGNORECASE)
 
 
 def _is_group_author(name: str) -> bool:
@@ -677,6 +681,9 @@ def _split_name(name: str) -> tuple[str, str, str]:
     """'First von Last Jr.' -> (first, 'von Last', jr), by bibtex's own rules."""
     words = name.split()
     jr = words.pop() if len(words) > 2 and words[-1].lower() in _SUFFIXES else ""
+    if words and all(word[0].isupper() and "{" not in word and "\\" not in word for word in words):
+        # No lowercase (von) word: bibtex takes the last word as the last name.
+        return " ".join(words[:-1]), words[-1], jr
     parts = parse_single_name_into_parts(" ".join(words), strict=False)
     return " ".join(parts.first), " ".join(parts.von + parts.last), jr
 

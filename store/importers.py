@@ -23,9 +23,9 @@ from .model import (
 )
 
 FORMATS = ("cards", "abstracts", "arxiv", "bibtex", "jsonl")
-# The largest input taken: far above any real listing or bibliography (the
-# whole arXiv cs listing of a year is a few MiB), low enough to refuse junk fast.
-MAX_INPUT_BYTES = 64 * 1024 * 1024
+# The largest input taken: room for a year of a big category with abstracts as
+# JSON lines (100,000 papers are 152 MiB), low enough to refuse junk fast.
+MAX_INPUT_BYTES = 512 * 1024 * 1024
 ACL_ID_RE = re.compile(r"^(?:\d{4}\.[a-z\d]+-[a-z\d]+\.\d+|[A-Z]\d{2}-\d{4})$")
 BIBTEX_ENTRY_RE = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.MULTILINE)
 

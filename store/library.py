@@ -25,7 +25,7 @@ from .importers import detect_format, parse_text, read_input
 from .listing import clean_text
 from .model import ImportFormatError, Paper, PaperRecord, ParseResult, Skip, year_of
 from .safety import backup_before_upgrade
-from .search_index import IndexDoc, PaperIndex, QueryError
+from .search_index import IndexDoc, PaperIndex, QueryError, SearchPlan
 
 __all__ = ["Library", "ImportReport", "ImportFormatError", "QueryError", "LibraryError", "default_library_dir"]
 
@@ -34,6 +34,8 @@ SORTS = {
     "title": "coalesce(p.title, '~') COLLATE NOCASE, p.id",
     "added": "p.added DESC, p.id DESC",
 }
+# `is:` values as the index holds them (see index_doc), as conditions on the store.
+STATE_SQL = {"read": "p.read = 1", "unread": "p.read = 0", "starred": "p.starred = 1", "untitled": "(p.title IS NULL OR p.title = '')"}
 PROVISIONAL_KEY_PREFIX = "untitled-"
 INDEX_BATCH = 500  # papers loaded from SQLite at a time while indexing
 PROGRESS_EVERY = 500  # records, papers or documents between two progress calls
@@ -377,25 +379,55 @@ class Library:
         return [(row["name"], row["n"]) for row in rows]
 
     def ids(self, query: str | None = None, sort: str = "date", limit: int | None = None) -> list[int]:
-        """Paper ids matching `query` (all when empty), in `sort` order ('relevance' keeps the ranking)."""
+        """Paper ids matching `query` (all when empty), in `sort` order ('relevance' keeps the ranking).
+
+        The store answers what it can (no query; `is:` and `tag:` filters joined by
+        AND), so views never wait for the index; the index answers the words, unscored
+        unless the order is by relevance."""
         if sort not in SORTS and sort != "relevance":
             raise LibraryError(f"unknown sort {sort!r}; choose date, title, added or relevance")
-        if query and query.strip():
-            ranked = [pid for pid, _ in self.index.search(query, limit=None if sort != "relevance" else limit)]
-            if sort == "relevance":
-                return ranked
-            rows = self.db.conn.execute(
-                f"SELECT p.id FROM papers p WHERE p.id IN (SELECT value FROM json_each(?)) ORDER BY {SORTS[sort]}"
-                + (" LIMIT ?" if limit else ""),
-                (json.dumps(ranked), *([limit] if limit else [])),
-            )
-        else:
-            order = SORTS.get(sort, SORTS["date"])
-            rows = self.db.conn.execute(
-                f"SELECT p.id FROM papers p ORDER BY {order}" + (" LIMIT ?" if limit else ""),
-                ([limit] if limit else []),
-            )
-        return [row[0] for row in rows]
+        plan = self.index.plan(query) if query and query.strip() else SearchPlan([], None)
+        where, params = self._filter_sql(plan.filters)
+        if plan.rest is not None and sort == "relevance":
+            return self._ranked_ids(plan.rest, where, params, limit)
+        if plan.rest is not None:
+            where.append("p.id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(self.index.matching(plan.rest)))
+        order = SORTS.get(sort, SORTS["date"])  # relevance without words: newest first
+        sql = "SELECT p.id FROM papers p" + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {order}"
+        if limit:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [row[0] for row in self.db.conn.execute(sql, params)]
+
+    def _ranked_ids(self, rest, where: list[str], params: list, limit: int | None) -> list[int]:
+        if not where:
+            return [pid for pid, _ in self.index.search(rest, limit=limit)]
+        # Ranked first, then filtered: ask for a few times the limit, and for all only if too few pass.
+        for ask in ([limit * 4] if limit else []) + [None]:
+            ranked = [pid for pid, _ in self.index.search(rest, limit=ask)]
+            passing = {row[0] for row in self.db.conn.execute(
+                "SELECT p.id FROM papers p WHERE p.id IN (SELECT value FROM json_each(?)) AND " + " AND ".join(where),
+                [json.dumps(ranked), *params],
+            )}
+            kept = [pid for pid in ranked if pid in passing]
+            if ask is None or len(kept) >= limit or len(ranked) < ask:
+                return kept[:limit] if limit else kept
+        return []
+
+    def _filter_sql(self, filters: list[tuple[str, str]]) -> tuple[list[str], list]:
+        """SQL conditions for the plan's filters: the same meaning as in the index."""
+        where: list[str] = []
+        params: list = []
+        for field_name, value in filters:
+            if field_name == "state":
+                where.append(STATE_SQL.get(value, "0"))  # an unknown state matches nothing, as in the index
+            elif field_name == "tags":
+                # Tags are matched as the index does: whole names, case folded.
+                tag_ids = [tid for tid, name in self.db.conn.execute("SELECT id, name FROM tags") if name.lower() == value]
+                where.append("p.id IN (SELECT paper_id FROM paper_tags WHERE tag_id IN (SELECT value FROM json_each(?)))")
+                params.append(json.dumps(tag_ids))
+        return where, params
 
     def list(self, query: str | None = None, sort: str = "date", limit: int | None = None) -> list[Paper]:
         return self.papers(self.ids(query, sort, limit))
@@ -543,12 +575,13 @@ class Library:
             ids = [row[0] for row in self.db.conn.execute("SELECT id FROM papers ORDER BY id")]
             return self._index_docs(ids, progress)
 
-        return self.index.rebuild(docs, generation=self.generation)
+        return self.index.rebuild(docs, generation=self.generation, expected=self.count())
 
     def _reindex_ids(self, ids: Iterable[int], progress: Progress | None = None) -> None:
         generation = getattr(self._written, "generation", None)
         # A generator: read under the index's write lock, so never older than another process's.
-        self.index.update(self._index_docs(sorted(set(ids)), progress), generation=generation)
+        ids = sorted(set(ids))
+        self.index.update(self._index_docs(ids, progress), generation=generation, expected=len(ids))
 
     def _index_docs(self, ids: list[int], progress: Progress | None = None):
         """Index documents for `ids`, loaded from the store a batch at a time."""

@@ -467,9 +467,9 @@ def bad_inputs(tmp_path: Path) -> dict[str, tuple[str, str]]:
     (tmp_path / "latin1.txt").write_bytes("Laurençon".encode("latin-1"))
     made["invalid utf-8"] = (tmp_path / "latin1.txt", "not valid UTF-8")
     big = tmp_path / "huge.txt"
-    with open(big, "wb") as handle:  # 100 MB, sparse: costs no disk and no time
-        handle.truncate(100 * 1024 * 1024)
-    made["100 MB"] = (big, "limit is 64 MiB")
+    with open(big, "wb") as handle:  # 600 MB, sparse: costs no disk and no time
+        handle.truncate(600 * 1024 * 1024)
+    made["600 MB"] = (big, "limit is 512 MiB")
     made["device"] = (Path("/dev/zero"), "device")
     (tmp_path / "broken.jsonl").write_text('{"title": "ok"}\n{"title": \n')
     made["broken json"] = (tmp_path / "broken.jsonl", ":2: not valid JSON")
@@ -504,8 +504,8 @@ def test_stdin_over_the_limit_is_refused(library_dir, capsys, monkeypatch):
 
 
 def test_the_limit_is_stated(tmp_path):
-    assert MAX_INPUT_BYTES == 64 * 2**20
-    assert "64 MiB" in (ROOT / "docs" / "reliability.md").read_text()
+    assert MAX_INPUT_BYTES == 512 * 2**20
+    assert "512 MiB" in (ROOT / "docs" / "reliability.md").read_text()
 
 
 # --- hostile text through the command line ------------------------------------------------------

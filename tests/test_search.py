@@ -92,3 +92,51 @@ def test_reindex_rebuilds_same_results(lib):
     before = keys(lib, "bert")
     assert lib.reindex() == lib.count()
     assert keys(lib, "bert") == before
+
+
+# --- the fast paths give what the plain ones would ------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from store import search_index  # noqa: E402
+
+# Stop words, accents, dotted and apostrophe words, ligatures, İ (longer when lowercased).
+WORDY_TEXT = st.lists(
+    st.sampled_from(list("abcdeé AÉİßﬁ'’.-_,;0123456789\u0301\u00a0") + ["the ", "and ", "of ", "a ", "models "]),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=WORDY_TEXT, kind=st.sampled_from(sorted(search_index.ANALYZERS)))
+def test_fast_indexing_gives_the_analyzer_terms_and_positions(text, kind):
+    assert search_index.analysed_terms(kind, text) == search_index.reference_terms(kind, text)
+
+
+def test_fast_indexing_on_real_abstracts(lib):
+    for paper in lib.list():
+        for kind, text in (("text", paper.title or ""), ("text", paper.abstract or ""), ("name", " ; ".join(paper.authors))):
+            assert search_index.analysed_terms(kind, text) == search_index.reference_terms(kind, text)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["is:unread", "is:read", "is:starred", "is:untitled", 'tag:"bert family"', 'tags:"BERT Family"', "tag:nothing",
+     "is:unread AND is:starred", "is:unread attention", "is:unread AND (attention OR bert)", 'tag:"bert family" distil*',
+     "is:starred OR tag:\"bert family\"", "NOT is:read"],
+)
+def test_filters_the_store_answers_agree_with_the_index(lib, query):
+    everything = sorted(lib.index.matching(query))
+    assert sorted(lib.ids(query)) == everything
+    ranked = lib.ids(query, sort="relevance")
+    assert sorted(ranked) == everything
+    assert lib.ids(query, sort="relevance", limit=2) == ranked[:2]
+
+
+def test_views_do_not_need_the_index(lib):
+    unread = lib.ids("is:unread")
+    lib.index.close()
+    lib.index._ix = None  # as if the index were damaged: the store still answers views
+    assert lib.ids("is:unread") == unread and lib.ids('tag:"bert family"')
+    with pytest.raises(QueryError):
+        lib.ids("attention")
