@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,11 +23,12 @@ import platformdirs
 
 from . import dedup
 from .db import Database, drop_unused_tags, migrate
-from .importers import detect_format, parse_text, read_input
 from .listing import clean_text
-from .model import ImportFormatError, Paper, PaperRecord, ParseResult, Skip, year_of
+from .model import ImportFormatError, Paper, PaperRecord, ParseResult, QueryError, SearchPlan, Skip, year_of
 from .safety import backup_before_upgrade
-from .search_index import IndexDoc, PaperIndex, QueryError, SearchPlan
+
+# Whoosh (store/search_index) and the importers load when first needed: the app
+# shows its first rows, which SQLite answers, without paying for them.
 
 __all__ = ["Library", "ImportReport", "ImportFormatError", "QueryError", "LibraryError", "default_library_dir"]
 
@@ -38,6 +41,7 @@ SORTS = {
 STATE_SQL = {"read": "p.read = 1", "unread": "p.read = 0", "starred": "p.starred = 1", "untitled": "(p.title IS NULL OR p.title = '')"}
 PROVISIONAL_KEY_PREFIX = "untitled-"
 INDEX_BATCH = 500  # papers loaded from SQLite at a time while indexing
+COMMON_SHINGLE_PAPERS = 50  # a sketch value held by more papers is a stock phrase
 PROGRESS_EVERY = 500  # records, papers or documents between two progress calls
 # progress(phase, done, total): phase is "store" (records imported), "index"
 # (documents indexed) or "export" (entries written); called from the working thread.
@@ -88,16 +92,30 @@ class Library:
         # An older library is copied to backups/ before its schema is upgraded.
         migrate(self.db.conn, before_upgrade=lambda version: backup_before_upgrade(self.db.path, version))
         self._written = threading.local()  # the generation this thread's last write made
-        # Never raises on a damaged index: index_status() says so and repair_index() rebuilds it.
-        self.index = PaperIndex(self.directory / "index")
-        self.index.adopt_if_empty(self._store_state)
+        self._index = None
+        self._index_lock = threading.Lock()
 
     @staticmethod
     def exists(directory: Path | str) -> bool:
         return (Path(directory).expanduser() / "library.sqlite3").exists()
 
+    @property
+    def index(self):
+        """The search index (a `PaperIndex`), opened on first use. Never raises on a
+        damaged index: index_status() says so and repair_index() rebuilds it."""
+        if self._index is None:
+            with self._index_lock:
+                if self._index is None:
+                    from .search_index import PaperIndex
+
+                    index = PaperIndex(self.directory / "index")
+                    index.adopt_if_empty(self._store_state)
+                    self._index = index
+        return self._index
+
     def close(self) -> None:
-        self.index.close()
+        if self._index is not None:
+            self._index.close()
         self.db.close()
 
     def __enter__(self):
@@ -110,6 +128,8 @@ class Library:
 
     def import_paths(self, paths: Sequence[str], fmt: str | None = None, progress: Progress | None = None) -> list[ImportReport]:
         """Import files ('-' is stdin): all parse first, then one transaction."""
+        from .importers import read_input
+
         macros = self.bib_macros()
         inputs = []
         for path in paths:
@@ -133,6 +153,7 @@ class Library:
         """One SQL transaction; the papers it touched (`ids`, plus what the body adds
         to the yielded set) move the generation and are re-indexed after the commit."""
         touched = set(ids)
+        self.index  # opened before the write: a new index adopts an empty store (adopt_if_empty)
         with self.db.transaction() as conn:
             yield conn, touched
             if touched:
@@ -207,13 +228,17 @@ class Library:
             if compatible(row):
                 return row["id"]
         mine = dedup.shingles(record.abstract)
-        candidates = conn.execute(
-            "SELECT paper_id, count(*) AS shared FROM abstract_sketch WHERE hash IN (SELECT value FROM json_each(?))"
-            " GROUP BY paper_id ORDER BY shared DESC LIMIT 5",
-            (json.dumps(dedup.sketch(mine)),),
-        ).fetchall()
-        for candidate in candidates:
-            row = conn.execute("SELECT * FROM papers WHERE id = ?", (candidate["paper_id"],)).fetchone()
+        shared: Counter[int] = Counter()
+        for value in dedup.sketch(mine):
+            holders = conn.execute(
+                "SELECT paper_id FROM abstract_sketch WHERE hash = ? LIMIT ?", (value, COMMON_SHINGLE_PAPERS + 1)
+            ).fetchall()
+            # A stock phrase ("in this paper we") is in thousands of abstracts: it tells
+            # nothing, and counting its holders made each import slower than the last.
+            if len(holders) <= COMMON_SHINGLE_PAPERS:
+                shared.update(holder[0] for holder in holders)
+        for candidate, _ in shared.most_common(5):
+            row = conn.execute("SELECT * FROM papers WHERE id = ?", (candidate,)).fetchone()
             if compatible(row) and dedup.similar_abstracts(mine, dedup.shingles(row["abstract"] or "")):
                 return row["id"]
         return None
@@ -386,7 +411,7 @@ class Library:
         unless the order is by relevance."""
         if sort not in SORTS and sort != "relevance":
             raise LibraryError(f"unknown sort {sort!r}; choose date, title, added or relevance")
-        plan = self.index.plan(query) if query and query.strip() else SearchPlan([], None)
+        plan = _store_only_plan(query) or self.index.plan(query)
         where, params = self._filter_sql(plan.filters)
         if plan.rest is not None and sort == "relevance":
             return self._ranked_ids(plan.rest, where, params, limit)
@@ -645,6 +670,8 @@ class Library:
 
 
 def parse_input(text: str, source: str, fmt: str | None = None, bib_macros: dict | None = None) -> ParsedInput:
+    from .importers import detect_format, parse_text
+
     fmt = fmt or detect_format(text)
     return ParsedInput(source, fmt or "unknown", parse_text(text, source, fmt, bib_macros))
 
@@ -693,7 +720,37 @@ def _mode_for(path: Path) -> int:
     return 0o666 & ~umask
 
 
-def index_doc(paper: Paper) -> IndexDoc:
+# A query of nothing but `is:` and `tag:` filters, joined by spaces or AND: the
+# store answers it without the query parser (or Whoosh) being loaded at all.
+_FILTER_TOKEN = re.compile(r"""\s*(?:(AND)|(is|state):(\w+)|(tags?):(?:"([^"]*)"|'([^']*)'|([^\s()"'\[\]{}:^~*?]+)))\s*""")
+
+
+def _store_only_plan(query: str | None) -> SearchPlan | None:
+    if not query or not query.strip():
+        return SearchPlan([], None)
+    filters, position, joined = [], 0, True
+    while position < len(query):
+        match = _FILTER_TOKEN.match(query, position)
+        if not match or match.end() == position:
+            return None
+        if match.group(1):
+            if joined:
+                return None  # a leading or doubled AND: let the parser say what it means
+            joined = True
+        else:
+            if match.group(2):
+                filters.append(("state", match.group(3).lower()))
+            else:
+                value = next(g for g in match.groups()[4:] if g is not None)
+                filters.append(("tags", value.strip().lower()))
+            joined = False
+        position = match.end()
+    return SearchPlan(filters, None) if filters and not joined else None
+
+
+def index_doc(paper: Paper):
+    from .search_index import IndexDoc
+
     categories = []
     if paper.category:
         categories = [paper.category, paper.category.split(".")[-1]]

@@ -215,3 +215,22 @@ class ImportFormatError(Exception):
         self.message = message
         where = f"{source}:{line}" if line else source
         super().__init__(f"{where}: {message}")
+
+
+# --- searching (here, not in search_index, so that importing them needs no Whoosh) --
+
+
+class QueryError(ValueError):
+    """A query the user typed that does not parse; the message says why."""
+
+
+class IndexUnavailable(QueryError):
+    """The index cannot answer (it is damaged); it is rebuilt from the store."""
+
+
+@dataclass
+class SearchPlan:
+    """A query split into filters the store answers and the rest, for the index."""
+
+    filters: list[tuple[str, str]]  # (field, value), all of which must hold
+    rest: object | None  # the parsed query left for the index, if any

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import fields, index, qparser, query, writing
+
+from .model import IndexUnavailable, QueryError, SearchPlan
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
@@ -60,20 +62,6 @@ FIELD_ALIASES = {
 
 # Fields whose plain `field:value` terms the store answers (see PaperIndex.plan).
 STORE_FILTER_FIELDS = ("state", "tags")
-
-
-@dataclass
-class SearchPlan:
-    filters: list[tuple[str, str]]  # (field, value), all of which must hold
-    rest: object | None  # the parsed query left for the index, if any
-
-
-class QueryError(ValueError):
-    """A query the user typed that does not parse; the message says why."""
-
-
-class IndexUnavailable(QueryError):
-    """The index cannot answer (it is damaged); it is rebuilt from the store."""
 
 
 @dataclass
@@ -570,7 +558,9 @@ class PaperIndex:
     def _pids(self, searcher):
         # The column reader is made once per searcher (a searcher lives until a write).
         if self._pid_column is None or self._pid_column[0] is not searcher:
-            self._pid_column = (searcher, searcher.reader().column_reader("pid"))
+            # An index with no segment yet has no column (and no hits to look up).
+            column = searcher.reader().column_reader("pid") if searcher.doc_count_all() else {}
+            self._pid_column = (searcher, column)
         return self._pid_column[1]
 
     def _failed(self, error: Exception) -> QueryError:

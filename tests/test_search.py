@@ -140,3 +140,9 @@ def test_views_do_not_need_the_index(lib):
     assert lib.ids("is:unread") == unread and lib.ids('tag:"bert family"')
     with pytest.raises(QueryError):
         lib.ids("attention")
+
+
+def test_an_empty_library_answers_every_query_form(library):
+    for query in ("attention", "is:unread", "is:unread attention", "author:x OR tag:y"):
+        assert library.ids(query) == [] and library.ids(query, sort="relevance", limit=5) == []
+        assert library.search(query) == []
