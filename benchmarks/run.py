@@ -222,7 +222,7 @@ def dig(results: dict, *path):
     return value
 
 
-def target_rows(results: dict, column: str) -> list[tuple[str, str, tuple, float]]:
+def target_rows(column: str) -> list[tuple[str, str, tuple, float]]:
     """(name, unit, path of the value in the results, target): every value must be at most its target."""
     t = TARGETS[column]
     rows = [
@@ -245,7 +245,7 @@ def target_rows(results: dict, column: str) -> list[tuple[str, str, tuple, float
 
 def targets(results: dict, column: str) -> dict:
     out = {}
-    for name, unit, path, limit in target_rows(results, column):
+    for name, unit, path, limit in target_rows(column):
         value = dig(results, *path)
         out[name] = {"target": limit, "unit": unit, "value": value, "met": None if value is None else value <= limit}
     return out
