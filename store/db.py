@@ -101,6 +101,11 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 2: the views (unread, read, starred) read an index, not every row with its abstract
+    """
+    CREATE INDEX papers_read_date ON papers(read, date);
+    CREATE INDEX papers_starred_date ON papers(starred, date);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from array import array
 import tempfile
 import threading
 from collections import Counter
@@ -33,7 +34,7 @@ from .safety import backup_before_upgrade
 __all__ = ["Library", "ImportReport", "ImportFormatError", "QueryError", "LibraryError", "default_library_dir"]
 
 SORTS = {
-    "date": "p.date IS NULL, p.date DESC, p.id DESC",
+    "date": "p.date DESC, p.id DESC",  # in DESC order SQLite puts papers without a date last
     "title": "coalesce(p.title, '~') COLLATE NOCASE, p.id",
     "added": "p.added DESC, p.id DESC",
 }
@@ -41,6 +42,8 @@ SORTS = {
 STATE_SQL = {"read": "p.read = 1", "unread": "p.read = 0", "starred": "p.starred = 1", "untitled": "(p.title IS NULL OR p.title = '')"}
 PROVISIONAL_KEY_PREFIX = "untitled-"
 INDEX_BATCH = 500  # papers loaded from SQLite at a time while indexing
+BIG_IMPORT = 5000  # records; a big import gets a big SQLite page cache while it runs
+IMPORT_CACHE_KIB = 256 * 1024
 COMMON_SHINGLE_PAPERS = 50  # a sketch value held by more papers is a stock phrase
 PROGRESS_EVERY = 500  # records, papers or documents between two progress calls
 # progress(phase, done, total): phase is "store" (records imported), "index"
@@ -94,6 +97,7 @@ class Library:
         self._written = threading.local()  # the generation this thread's last write made
         self._index = None
         self._index_lock = threading.Lock()
+        self._rankings: dict[str, tuple[str, array]] = {}  # sort -> (order_generation, rank by paper id)
 
     @staticmethod
     def exists(directory: Path | str) -> bool:
@@ -167,11 +171,16 @@ class Library:
         reports: list[ImportReport] = []
         total = sum(len(item.result.records) for item in inputs)
         done = 0
-        with self._write(progress=progress) as (conn, touched):
+        with self._big_cache(total >= BIG_IMPORT), self._write(progress=progress) as (conn, touched):
             if macros:
                 conn.execute(
                     "INSERT OR REPLACE INTO meta(name, value) VALUES ('bibtex_macros', ?)", (json.dumps(macros, sort_keys=True),)
                 )
+            # An import may add papers or change dates and titles: cached orders are stale.
+            conn.execute(
+                "INSERT INTO meta(name, value) VALUES ('order_generation', '1') "
+                "ON CONFLICT(name) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            )
             for item in inputs:
                 report = ImportReport(item.source, item.format, skipped=list(item.result.skipped))
                 for record in item.result.records:
@@ -182,6 +191,21 @@ class Library:
                 touched.update(report.paper_ids)
                 reports.append(report)
         return reports
+
+    @contextmanager
+    def _big_cache(self, wanted: bool):
+        """A big import inserts into indexes all over the file: with SQLite's default
+        2 MB page cache it rereads pages it just wrote, more so the bigger the library."""
+        conn = self.db.conn
+        if not wanted:
+            yield
+            return
+        before = conn.execute("PRAGMA cache_size").fetchone()[0]
+        conn.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA cache_size = {int(before)}")
 
     def _import_record(self, conn, record: PaperRecord, item: ParsedInput, report: ImportReport) -> None:
         stamp = now()
@@ -406,24 +430,45 @@ class Library:
     def ids(self, query: str | None = None, sort: str = "date", limit: int | None = None) -> list[int]:
         """Paper ids matching `query` (all when empty), in `sort` order ('relevance' keeps the ranking).
 
-        The store answers what it can (no query; `is:` and `tag:` filters joined by
-        AND), so views never wait for the index; the index answers the words, unscored
-        unless the order is by relevance."""
+        The store answers views (no query; `is:` and `tag:` filters joined by AND), so
+        they never wait for the index; the index answers words, unscored unless the
+        order is by relevance. Orders come from a ranking cached until the next import."""
         if sort not in SORTS and sort != "relevance":
             raise LibraryError(f"unknown sort {sort!r}; choose date, title, added or relevance")
-        plan = _store_only_plan(query) or self.index.plan(query)
-        where, params = self._filter_sql(plan.filters)
-        if plan.rest is not None and sort == "relevance":
-            return self._ranked_ids(plan.rest, where, params, limit)
-        if plan.rest is not None:
-            where.append("p.id IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(self.index.matching(plan.rest)))
-        order = SORTS.get(sort, SORTS["date"])  # relevance without words: newest first
-        sql = "SELECT p.id FROM papers p" + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {order}"
-        if limit:
-            sql += " LIMIT ?"
-            params.append(limit)
-        return [row[0] for row in self.db.conn.execute(sql, params)]
+        store_plan = _store_only_plan(query)
+        if store_plan is None and sort == "relevance":
+            plan = self.index.plan(query)
+            where, params = self._filter_sql(plan.filters)
+            return self._ranked_ids(plan.rest, where, params, limit) if plan.rest is not None else self._view_ids(where, params, "date", limit)
+        if store_plan is not None:
+            return self._view_ids(*self._filter_sql(store_plan.filters), sort, limit)
+        found = self.index.matching(query)
+        return self._in_order(found, sort)[:limit] if limit else self._in_order(found, sort)
+
+    def _view_ids(self, where: list[str], params: list, sort: str, limit: int | None) -> list[int]:
+        rows = self.db.conn.execute("SELECT p.id FROM papers p" + (" WHERE " + " AND ".join(where) if where else ""), params)
+        ordered = self._in_order([row[0] for row in rows], sort)
+        return ordered[:limit] if limit else ordered
+
+    def _in_order(self, ids: list[int], sort: str) -> list[int]:
+        """`ids` in `sort` order, by a ranking of the whole library: sorting tens of
+        thousands of hits this way takes milliseconds, where SQL would read every row."""
+        rank = self._ranking(sort if sort in SORTS else "date")
+        missing = len(rank)  # a paper newer than the ranking goes last (the ranking is rebuilt on import)
+        return sorted(ids, key=lambda pid: rank[pid] if pid < missing else missing)
+
+    def _ranking(self, sort: str) -> array:
+        version = self.db.conn.execute("SELECT value FROM meta WHERE name = 'order_generation'").fetchone()
+        version = version[0] if version else "0"
+        cached = self._rankings.get(sort)
+        if cached and cached[0] == version:
+            return cached[1]
+        ordered = [row[0] for row in self.db.conn.execute(f"SELECT p.id FROM papers p ORDER BY {SORTS[sort]}")]
+        rank = array("l", [len(ordered)]) * ((max(ordered) + 1) if ordered else 0)
+        for position, pid in enumerate(ordered):
+            rank[pid] = position
+        self._rankings[sort] = (version, rank)
+        return rank
 
     def _ranked_ids(self, rest, where: list[str], params: list, limit: int | None) -> list[int]:
         if not where:

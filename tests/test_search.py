@@ -126,7 +126,8 @@ def test_fast_indexing_on_real_abstracts(lib):
      "is:starred OR tag:\"bert family\"", "NOT is:read"],
 )
 def test_filters_the_store_answers_agree_with_the_index(lib, query):
-    everything = sorted(lib.index.matching(query))
+    everything = sorted(pid for pid, _ in lib.index.search(query))  # Whoosh's own matching
+    assert sorted(lib.index.matching(query)) == everything
     assert sorted(lib.ids(query)) == everything
     ranked = lib.ids(query, sort="relevance")
     assert sorted(ranked) == everything
@@ -146,3 +147,16 @@ def test_an_empty_library_answers_every_query_form(library):
     for query in ("attention", "is:unread", "is:unread attention", "author:x OR tag:y"):
         assert library.ids(query) == [] and library.ids(query, sort="relevance", limit=5) == []
         assert library.search(query) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["attention", "neural networks", '"machine translation"', "distill* OR optimi*", "NOT attention", "bert -roberta",
+     "bert ANDNOT roberta", "bert ANDMAYBE roberta", "residul~", "year:[2015 TO 2017]", "author:vinyals OR cat:LG",
+     "title:bert AND NOT is:read", "has:code", "key:vaswani2017attention", "*", "tag:bert*"],
+)
+def test_unranked_matching_finds_what_whoosh_finds(lib, query):
+    # After changes (documents replaced: the old versions are deleted ones).
+    lib.mark(lib.ids("bert"), read=True)
+    lib.tag(lib.ids("attention"), add=["later"])
+    assert sorted(lib.index.matching(query)) == sorted(pid for pid, _ in lib.index.search(query))
