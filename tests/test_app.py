@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from textual import events
-from textual.widgets import Input, OptionList, Static, TextArea
+from textual.widgets import Input, OptionList, ProgressBar, Static, TextArea
 from textual.worker import WorkerCancelled
 
 from store.library import Library
@@ -31,6 +31,7 @@ from tui.widgets.component_style import foreground_style
 from tui.widgets.detail_pane import DetailPane
 from tui.widgets.paper_list import ListStatus, PaperList
 from tui.widgets.search_pane import SearchPane
+from tui.widgets.work_indicator import WorkIndicator, WorkState, describe_phase
 
 SIZE = (100, 30)
 
@@ -198,6 +199,10 @@ def search_status(app) -> Static:
     return reader(app).query_one("#search-status", Static)
 
 
+def work_line(app) -> WorkIndicator:
+    return reader(app).query_one(WorkIndicator)
+
+
 def option_labels(screen) -> list[str]:
     options = screen.query_one(OptionList)
     return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
@@ -242,19 +247,32 @@ async def test_opens_on_the_unread_inbox_newest_first(tmp_path):
         assert TITLES[0] in detail_text(app)
 
 
-@pytest.mark.parametrize("damage", ["stale", "missing"])
-async def test_an_index_behind_the_store_is_rebuilt_before_the_inbox_shows(tmp_path, damage):
-    directory = make_library(tmp_path / "lib")
-    with sqlite3.connect(directory / "library.sqlite3") as conn:  # a write the index never saw
+def damage_index(directory: Path, damage: str) -> None:
+    """A write the index never saw (stale), and the index gone or damaged as well if asked."""
+    with sqlite3.connect(directory / "library.sqlite3") as conn:
         conn.execute("UPDATE papers SET read = 1 WHERE title = ?", (TITLES[0],))
         conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE name = 'generation'")
     conn.close()
     if damage == "missing":
         shutil.rmtree(directory / "index")
+    elif damage == "damaged":
+        next((directory / "index").glob("_MAIN_*.toc")).write_bytes(b"garbage" * 20)
+
+
+@pytest.mark.parametrize("damage", ["stale", "missing", "damaged"])
+async def test_an_index_behind_the_store_is_rebuilt_on_open_and_the_inbox_is_right(tmp_path, damage):
+    directory = make_library(tmp_path / "lib")
+    damage_index(directory, damage)
     app = PapersApp(directory)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert shown_titles(app) == TITLES[1:]
+        assert not work_line(app).display and work_line(app).text == ""
+        assert [n.message for n in app._notifications if n.severity != "information"] == []
+        await pilot.press("slash")
+        await type_text(pilot, "transformer")
+        await settle(pilot)
+        assert set(shown_titles(app)) == {TITLES[2], TITLES[3]}
     with Library(directory) as library:
         assert library.index_status() == "current"
 
@@ -306,6 +324,218 @@ async def test_titles_are_shown_as_text_never_as_markup(tmp_path):
         await settle(pilot)
         assert "[@click=app.quit]y[/]" in detail_text(app)
         assert app.is_running
+
+
+# --- long work: the work line ---------------------------------------------------------
+
+
+def many_papers(count: int) -> list[dict]:
+    def surname(n: int) -> str:  # Ab, Ac, ... Bab: a citation key of its own for each paper
+        letters = ""
+        while True:
+            n, digit = divmod(n, 26)
+            letters = "abcdefghijklmnopqrstuvwxyz"[digit] + letters
+            if not n:
+                return "B" + letters
+
+    return [{"title": f"Study {n} of long work", "authors": [f"Ada {surname(n)}"], "date": f"2021-01-{n % 28 + 1:02}",
+             "abstract": f"Finding {n} about waiting."} for n in range(count)]
+
+
+class Gate:
+    """Holds the store's work at its first progress report until the test opens it, so the test
+    sees the app in the middle of the work. Never a sleep: the worker thread waits on an event."""
+
+    def __init__(self, monkeypatch, method: str) -> None:
+        self.opened = threading.Event()
+        self.reports: list[tuple[str, int, int]] = []
+        real = getattr(Library, method)
+        gate = self
+
+        def gated(library, *args, **kwargs):
+            progress = kwargs.pop("progress", None)
+
+            def held(phase: str, done: int, total: int) -> None:
+                gate.reports.append((phase, done, total))
+                if progress is not None:
+                    progress(phase, done, total)
+                gate.opened.wait(60)
+
+            return real(library, *args, progress=held, **kwargs)
+
+        monkeypatch.setattr(Library, method, gated)
+
+    def open(self) -> None:
+        self.opened.set()
+
+
+def record_work_line(monkeypatch) -> list[tuple[str, str, int, int]]:
+    """Every state the work line is given: (label, phase, done, total)."""
+    shown: list[tuple[str, str, int, int]] = []
+    real = WorkIndicator.show_work
+
+    def recording(self, key, label, phase, done, total):
+        shown.append((label, phase, done, total))
+        real(self, key, label, phase, done, total)
+
+    monkeypatch.setattr(WorkIndicator, "show_work", recording)
+    return shown
+
+
+async def test_an_import_shows_its_phase_and_count_on_the_work_line_then_goes(running, library_dir, tmp_path,
+                                                                              monkeypatch):
+    app, pilot = running
+    source = tmp_path / "many.jsonl"
+    source.write_text(jsonl(many_papers(1200)))
+    gate, shown = Gate(monkeypatch, "import_paths"), record_work_line(monkeypatch)
+    assert not work_line(app).display
+    await pilot.press("i")
+    await settle(pilot)
+    app.screen.query_one(Input).value = str(source)
+    await pilot.press("enter")
+    try:
+        await wait_for(pilot, lambda: "storing" in work_line(app).text, "the work line to show the import")
+        assert work_line(app).display
+        assert work_line(app).text == "Importing many.jsonl · storing 500/1,200 papers"
+        assert work_line(app).query_one(ProgressBar).percentage == pytest.approx(500 / 1200)
+        assert len(paper_list(app).paper_ids) == len(TITLES)  # the list is still there, and usable
+        await pilot.press("j")
+        assert paper_list(app).cursor == 1
+    finally:
+        gate.open()
+    await settle(pilot)
+    assert not work_line(app).display and work_line(app).text == ""
+    assert shown[0] == ("Importing many.jsonl", "", 0, 0)  # at once, while the file is read
+    assert [(phase, done) for _, phase, done, _ in shown[1:]] == [
+        ("store", 500), ("store", 1000), ("store", 1200), ("index", 500), ("index", 1000), ("index", 1200)]
+    assert any("1200 added" in message for message in notifications(app))
+    assert "all 1206" in status_text(app)
+
+
+async def test_an_export_and_a_pasted_import_show_on_the_work_line(running, tmp_path, monkeypatch):
+    app, pilot = running
+    shown = record_work_line(monkeypatch)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    await pilot.press("x")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert (tmp_path / "papers-unread.bib").exists()
+    assert shown == [("Exporting to papers-unread.bib", "", 0, 0), ("Exporting to papers-unread.bib", "export", 6, 6)]
+    assert not work_line(app).display
+    shown.clear()
+    paper_list(app).post_message(events.Paste(jsonl([{"title": "Pasted paper", "authors": ["P. Aster"]}])))
+    await settle(pilot)
+    assert [phase for label, phase, _, _ in shown if label == "Importing the pasted text"] == ["", "store", "index"]
+    assert not work_line(app).display
+
+
+async def test_the_work_line_names_a_phase_it_does_not_know_and_counts_several_pieces_of_work(running):
+    app, pilot = running
+    line = work_line(app)
+    assert describe_phase(WorkState("Thinking", "vectorise", 3, 7)) == "vectorise 3/7"
+    line.show_work(1, "Importing a.jsonl", "store", 500, 1000)
+    line.show_work(2, "Rebuilding the search index", "index", 0, 0)
+    await pilot.pause()
+    assert line.display and line.text == "Rebuilding the search index (+1 more) · indexing 0/0 papers"
+    assert line.query_one(ProgressBar).percentage == 1  # nothing to do is done
+    line.end_work(2)
+    assert line.text == "Importing a.jsonl · storing 500/1,000 papers"
+    line.end_work(1)
+    await pilot.pause()
+    assert not line.display
+
+
+async def test_a_search_while_the_index_is_rebuilt_waits_for_it_then_runs(tmp_path, monkeypatch):
+    directory = make_library(tmp_path / "lib", many_papers(1200))
+    damage_index(directory, "stale")
+    gate = Gate(monkeypatch, "repair_index")
+    app = PapersApp(directory)
+    async with app.run_test(size=(80, 24)) as pilot:
+        try:
+            await wait_for(pilot, lambda: "indexing" in work_line(app).text, "the rebuild on the work line")
+            assert work_line(app).display
+            assert work_line(app).text == "Rebuilding the search index · indexing 500/1,200 papers"
+            await pilot.press("slash")
+            await type_text(pilot, "study 77")
+            await wait_for(pilot, lambda: reader(app)._waiting is not None, "the search to wait")
+            await pilot.pause()
+            assert paper_list(app).paper_ids == []  # no results from an index half rebuilt
+            assert row_text(app, 1).strip() == "The search index is being rebuilt: 500 of 1,200…"
+            assert row_text(app, 2).strip() == "Your search shows when it is done."
+            assert "being rebuilt: 500 of 1,200" in detail_text(app)
+            assert "waiting for the index" in str(search_status(app).content)
+        finally:
+            gate.open()
+        await settle(pilot)
+        assert not work_line(app).display
+        assert gate.reports[-1] == ("index", 1200, 1200)
+        assert shown_titles(app) == ["Study 77 of long work"]
+        assert str(search_status(app).content) == "1 hit"
+
+
+async def test_quitting_stops_a_rebuild_and_the_next_open_rebuilds(tmp_path, monkeypatch):
+    directory = make_library(tmp_path / "lib", many_papers(1200))
+    damage_index(directory, "stale")
+    gate = Gate(monkeypatch, "repair_index")
+    real_unmount = ReaderScreen.on_unmount
+
+    async def unmount(screen):
+        screen._closing = True
+        gate.open()  # the rebuild goes on, and finds at its next report that the app is closing
+        await real_unmount(screen)
+
+    monkeypatch.setattr(ReaderScreen, "on_unmount", unmount)
+    app = PapersApp(directory)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "indexing" in work_line(app).text, "the rebuild on the work line")
+        await pilot.press("q")
+    assert gate.reports == [("index", 500, 1200), ("index", 1000, 1200)]  # stopped there
+    with Library(directory) as library:
+        assert library.index_status() == "stale" and library.count() == 1200
+    monkeypatch.undo()
+    app = PapersApp(directory)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert len(paper_list(app).paper_ids) == 1200
+    with Library(directory) as library:
+        assert library.index_status() == "current"
+
+
+def views_answered_from_the_store(directory: Path) -> bool:
+    """Whether `Library.ids` answers a plain view (is:unread) from SQLite, without the search index."""
+    with Library(directory) as library:
+        def no_index(*args, **kwargs):
+            raise LookupError("the search index was asked")
+
+        library.index.search = no_index
+        try:
+            library.ids("is:unread")
+        except LookupError:
+            return False
+        return True
+
+
+async def test_the_list_shows_while_the_index_is_rebuilt(tmp_path, monkeypatch):
+    directory = make_library(tmp_path / "lib", many_papers(1200))
+    if not views_answered_from_the_store(directory):
+        pytest.xfail("Library.ids still reads views from the search index, so they wait for its rebuild")
+    damage_index(directory, "missing")
+    gate = Gate(monkeypatch, "repair_index")
+    app = PapersApp(directory)
+    async with app.run_test(size=(80, 24)) as pilot:
+        try:
+            await wait_for(pilot, lambda: "indexing" in work_line(app).text, "the rebuild on the work line")
+            await wait_for(pilot, lambda: paper_list(app).paper_ids, "the inbox")
+            await pilot.pause()
+            assert len(paper_list(app).paper_ids) == 1200 and row_text(app, 0).lstrip(" ●").startswith("20")
+            assert work_line(app).display and "Unread (1200)" in status_text(app)
+            await pilot.press("j", "j")
+            assert paper_list(app).cursor == 2
+        finally:
+            gate.open()
+        await settle(pilot)
+        assert not work_line(app).display and len(paper_list(app).paper_ids) == 1200
 
 
 # --- moving ---------------------------------------------------------------------------

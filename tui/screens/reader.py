@@ -3,13 +3,17 @@
 The screen is the one part of the app that talks to the Library, and never on the UI thread:
 reads run in exclusive thread workers (a new search cancels the stale one) and post a message
 back; changes go through a `SaveQueue`, one at a time and never dropped. A change shows at once:
-the cached paper is edited and repainted, then the store catches up.
+the cached paper is edited and repainted, then the store catches up. Long work (an import, an
+export, rebuilding a search index found behind the store on open) passes the store a progress
+callback that posts messages; the screen hands them to the work line (`WorkIndicator`). While
+the index is rebuilt the list is in use (views are answered by the store) and a search waits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import sqlite3
 import webbrowser
 from collections.abc import Callable, Iterable, Sequence
@@ -28,13 +32,14 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
-from store.library import ImportReport, Library, QueryError
+from store.library import ImportReport, Library, Progress, QueryError
 from store.model import Paper
 
 from ..text import safe_text
 from ..widgets.detail_pane import DetailPane
 from ..widgets.paper_list import PAGE_SIZE, ListStatus, PaperList
 from ..widgets.search_pane import SearchPane
+from ..widgets.work_indicator import WorkIndicator
 from .export import ExportChoice, ExportScreen
 from .help import HelpScreen
 from .note import NoteScreen
@@ -70,6 +75,7 @@ EMPTY_VIEW = "No papers in this view. Keys 1-5 change the view; Esc clears the s
 @dataclass
 class LibraryOpened(Message):
     library: Library
+    index_status: str = "current"  # see Library.index_status: anything else is rebuilt in a worker
 
 
 @dataclass
@@ -79,14 +85,47 @@ class LibraryFailed(Message):
 
 @dataclass
 class IndexRebuilding(Message):
+    """How far the rebuild of the search index got, as the store reports it."""
+
     status: str  # why: 'stale', 'missing' or 'damaged' (see Library.index_status)
+    phase: str = ""  # the store's phase ("index"); "" before its first report
     done: int = 0
     total: int = 0
 
 
 @dataclass
+class IndexRebuilt(Message):
+    status: str
+
+
+@dataclass
 class IndexNotRebuilt(Message):
     status: str
+
+
+class RebuildStopped(BaseException):
+    """Raised from the rebuild's progress callback when the app closes: the index is left as it
+    was (a rebuild is one Whoosh commit) and is rebuilt on the next open. A BaseException, so
+    that the index does not take it for damage and start over."""
+
+
+@dataclass(frozen=True)
+class LongWork:
+    """Work the work line shows while it runs."""
+
+    id: int
+    label: str  # in the reader's words: "Importing papers.jsonl"
+
+
+REBUILD_WORK = LongWork(0, "Rebuilding the search index")
+
+
+@dataclass
+class WorkProgress(Message):
+    work: LongWork
+    phase: str  # the store's phase ("store", "index", "export"...), "" when it has just begun
+    done: int = 0
+    total: int = 0
 
 
 @dataclass
@@ -106,6 +145,13 @@ class ViewLoaded(Message):
     terms: list[str]
     counts: dict[str, int]
     tag_counts: list[tuple[str, int]]
+
+
+@dataclass
+class ViewWaiting(Message):
+    """The view needs the search index, which is being rebuilt: it is read again afterwards."""
+
+    request: ViewRequest
 
 
 @dataclass
@@ -139,6 +185,7 @@ class SaveJob:
     run: Callable[[Library], Any]
     paper_ids: Sequence[int] = ()  # papers to hand back fresh once changed
     done: Callable[[Any], None] | None = None  # then runs on the UI thread with `run`'s result
+    work: LongWork | None = None  # shown on the work line while it runs
 
 
 @dataclass
@@ -181,6 +228,16 @@ def copy_paper(paper: Paper) -> Paper:
 
 def clean_tags(text: str) -> list[str]:
     return [" ".join(part.split()) for part in text.split(",") if part.strip()]
+
+
+def rebuild_text(rebuild: IndexRebuilding) -> str:
+    """`the search index is being rebuilt: 4,000 of 10,000…`"""
+    done = f": {rebuild.done:,} of {rebuild.total:,}" if rebuild.total else ""
+    return f"the search index is being rebuilt{done}…"
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def import_summary(reports: Iterable[ImportReport]) -> str:
@@ -260,6 +317,9 @@ class ReaderScreen(Screen[None]):
         self._undo: list[UndoStep] = []
         self._seeking: int | None = None  # n/p waiting for rows to load: the direction
         self._closing = False
+        self._rebuild: IndexRebuilding | None = None  # the search index's rebuild, while it runs
+        self._waiting: ViewRequest | None = None  # the view (a search) held back until it is done
+        self._work_ids = itertools.count(REBUILD_WORK.id + 1)
 
     def compose(self) -> ComposeResult:
         yield SearchPane(id="search-pane")
@@ -268,6 +328,7 @@ class ReaderScreen(Screen[None]):
                 yield PaperList(id="paper-list")
                 yield ListStatus(id="list-status")
             yield DetailPane(id="detail-pane")
+        yield WorkIndicator(id="work-indicator")
         yield Footer()
 
     @property
@@ -281,6 +342,10 @@ class ReaderScreen(Screen[None]):
     @property
     def search_pane(self) -> SearchPane:
         return self.query_one(SearchPane)
+
+    @property
+    def work_indicator(self) -> WorkIndicator:
+        return self.query_one(WorkIndicator)
 
     def on_mount(self) -> None:
         self.set_focus(self.paper_list)
@@ -314,25 +379,31 @@ class ReaderScreen(Screen[None]):
     def _open_library(self) -> None:
         try:
             library = Library(self.directory)
-            self._repair_index(library)
+            status = library.index_status()
         except Exception as error:  # any reason at all: the reader must be told, not shown a traceback
             self.post_message(LibraryFailed(describe(error)))
         else:
-            self.post_message(LibraryOpened(library))
+            self.post_message(LibraryOpened(library, status))
 
-    def _repair_index(self, library: Library) -> None:
-        """Rebuild an index that is behind the store before any view reads it: even the
-        inbox is a query (is:unread), and a stale index would show the wrong papers."""
-        status = library.index_status()
-        if status == "current":
-            return
+    @work(thread=True, exclusive=True, group="index", name="rebuild-index")
+    def _rebuild_index(self, status: str) -> None:
+        """Rebuild an index behind the store while the list is in use: views are read from
+        the store meanwhile; a search waits for it (see `_reload`)."""
 
         def progress(phase: str, done: int, total: int) -> None:
-            self.post_message(IndexRebuilding(status, done, total))
+            if self._closing:
+                raise RebuildStopped()
+            self.post_message(IndexRebuilding(status, phase, done, total))
 
-        self.post_message(IndexRebuilding(status))
-        if not library.repair_index(progress):
-            self.post_message(IndexNotRebuilt(status))
+        try:
+            rebuilt = self.library.repair_index(progress=progress)
+        except RebuildStopped:
+            return
+        except Exception as error:  # reported as not rebuilt; the store is untouched
+            self.log.error(f"rebuilding the index failed: {error!r}")
+            rebuilt = False
+        if not self._closing:
+            self.post_message(IndexRebuilt(status) if rebuilt else IndexNotRebuilt(status))
 
     @work(thread=True, exclusive=True, group="view", name="load-view")
     def _load_view(self, request: ViewRequest) -> None:
@@ -350,6 +421,8 @@ class ReaderScreen(Screen[None]):
         try:
             paper_ids = self._view_ids(library, request)
         except QueryError as error:
+            if self._rebuild is not None:  # a damaged index, until the rebuild is done
+                return ViewWaiting(request)
             return QueryFailed(request, str(error))
         cursor = paper_ids.index(request.cursor_to) if request.cursor_to in paper_ids else 0
         start = max(0, cursor - PAGE_SIZE // 2)
@@ -408,6 +481,8 @@ class ReaderScreen(Screen[None]):
 
     def _run_save(self, job: SaveJob) -> Message:
         library = self.library
+        if job.work is not None:
+            self.post_message(WorkProgress(job.work, ""))
         for attempt in range(1, SAVE_ATTEMPTS + 1):
             try:
                 result = job.run(library)
@@ -427,13 +502,31 @@ class ReaderScreen(Screen[None]):
 
     def on_library_opened(self, message: LibraryOpened) -> None:
         self.library = message.library
+        if message.index_status != "current":
+            self._rebuild = IndexRebuilding(message.index_status)
+            self.work_indicator.show_work(REBUILD_WORK.id, REBUILD_WORK.label, "", 0, 0)
+            self._rebuild_index(message.index_status)
         self._reload(keep_cursor=False)
 
     def on_index_rebuilding(self, message: IndexRebuilding) -> None:
-        done = f" ({message.done} of {message.total} papers)" if message.total else ""
-        self.detail.show_message(f"The search index is {message.status}: rebuilding it from the library…{done}")
+        if self._rebuild is None:
+            return  # over already
+        self._rebuild = message
+        self.work_indicator.show_work(REBUILD_WORK.id, REBUILD_WORK.label, message.phase, message.done, message.total)
+        if self._waiting is not None:
+            self._show_waiting(self._waiting)
+
+    def on_index_rebuilt(self, message: IndexRebuilt) -> None:
+        self._rebuild_over()
+
+    def _rebuild_over(self) -> None:
+        self._rebuild = None
+        self.work_indicator.end_work(REBUILD_WORK.id)
+        # The search held back runs now; a view read while the index was behind is read again.
+        self._reload(keep_cursor=True)
 
     def on_index_not_rebuilt(self, message: IndexNotRebuilt) -> None:
+        self._rebuild_over()
         self.notify(
             "The search index could not be rebuilt now (another papers-tui may be writing it); "
             "views and searches may miss papers until `papers-tui reindex`.",
@@ -456,6 +549,14 @@ class ReaderScreen(Screen[None]):
         self._set_counts(message.counts, message.tag_counts)
         self.search_pane.show_hits(len(message.paper_ids) if request.search.strip() else None)
         self._show_current()
+
+    def on_view_waiting(self, message: ViewWaiting) -> None:
+        if message.request.token == self._view_token:
+            self._show_waiting(message.request)
+
+    def on_work_progress(self, message: WorkProgress) -> None:
+        work = message.work
+        self.work_indicator.show_work(work.id, work.label, message.phase, message.done, message.total)
 
     def on_query_failed(self, message: QueryFailed) -> None:
         if message.request.token == self._view_token:
@@ -481,6 +582,8 @@ class ReaderScreen(Screen[None]):
 
     def on_save_done(self, message: SaveDone) -> None:
         self._unsettled_saves -= 1
+        if message.job.work is not None:
+            self.work_indicator.end_work(message.job.work.id)
         self._set_counts(message.counts, message.tag_counts)
         if not self._unsettled_saves:
             # The store's copy is the truth (tags normalised...), unless a later change is still on its way.
@@ -491,6 +594,8 @@ class ReaderScreen(Screen[None]):
 
     def on_save_failed(self, message: SaveFailed) -> None:
         self._unsettled_saves -= 1
+        if message.job.work is not None:
+            self.work_indicator.end_work(message.job.work.id)
         self.notify(message.error, title=f"Could not {message.job.label}", severity="error")
         if message.job.paper_ids:
             self._load_rows(list(message.job.paper_ids), replace=True)  # show the store as it is
@@ -533,7 +638,11 @@ class ReaderScreen(Screen[None]):
         if self.library is None or not event.text.strip():
             return
         text = event.text
-        self._import("import the pasted text", lambda library: [library.import_text(text, "<pasted>")])
+        self._import(
+            "import the pasted text",
+            "Importing the pasted text",
+            lambda library, progress: [library.import_text(text, "<pasted>", progress=progress)],
+        )
 
     # --- showing ------------------------------------------------------------------------
 
@@ -542,7 +651,28 @@ class ReaderScreen(Screen[None]):
             return
         self._view_token += 1
         cursor_to = self.paper_list.current_id if keep_cursor else None
-        self._load_view(ViewRequest(self._view_token, self._view, self._search, self._sort, cursor_to))
+        request = ViewRequest(self._view_token, self._view, self._search, self._sort, cursor_to)
+        self._waiting = None
+        if self._rebuild is not None and request.search.strip():
+            # A search of an index being rebuilt would miss papers: it runs when the rebuild is done.
+            self._show_waiting(request)
+            return
+        self._load_view(request)
+
+    def _show_waiting(self, request: ViewRequest) -> None:
+        """The list says the view waits for the index (and how far its rebuild got), not wrong papers."""
+        self._waiting = request
+        what = "Your search" if request.search.strip() else "This view"
+        self._terms = []
+        self.paper_list.empty_message = f"{_capitalized(rebuild_text(self._rebuild))}\n{what} shows when it is done."
+        if self.paper_list.paper_ids:
+            self.paper_list.show_ids([])
+        else:
+            self.paper_list.refresh()
+        if request.search.strip():
+            self.search_pane.show_waiting("waiting for the index")
+        self._update_status()
+        self._show_current()
 
     def _set_view(self, view: View) -> None:
         self._view = view
@@ -563,7 +693,9 @@ class ReaderScreen(Screen[None]):
 
     def _show_current(self) -> None:
         paper = self.paper_list.current_paper()
-        if paper is not None:
+        if self._waiting is not None and self._rebuild is not None:
+            self.detail.show_message(self.paper_list.empty_message)
+        elif paper is not None:
             self.detail.show_paper(paper, self._terms)
         elif self._counts and not self._counts.get("all"):
             self.detail.show_message(WELCOME)
@@ -743,6 +875,9 @@ class ReaderScreen(Screen[None]):
         paper = self.paper_list.current_paper()
         if paper is None or self.library is None:
             return
+        if self._rebuild is not None:
+            self.notify(f"Related papers come from the search index: {rebuild_text(self._rebuild)}")
+            return
         self._load_related(paper)
 
     # --- outside the app ----------------------------------------------------------------
@@ -778,11 +913,13 @@ class ReaderScreen(Screen[None]):
             if choice is None:
                 return
             path = Path(choice.path).expanduser()
+            work, progress = self._long_work(f"Exporting to {safe_text(path.name)}")
             self._save(
                 SaveJob(
                     "export BibTeX",
-                    lambda library: library.export(ids, path, style=choice.style),
+                    lambda library: library.export(ids, path, style=choice.style, progress=progress),
                     done=lambda _text: self.notify(f"Wrote {len(ids)} entries ({choice.style}) to {path}"),
+                    work=work,
                 )
             )
 
@@ -793,17 +930,32 @@ class ReaderScreen(Screen[None]):
         def start(answer: str | None) -> None:
             path = (answer or "").strip()
             if path:
-                target = str(Path(path).expanduser())
-                self._import(f"import {path}", lambda library: library.import_paths([target]))
+                target = Path(path).expanduser()
+                self._import(
+                    f"import {path}",
+                    f"Importing {safe_text(target.name)}",
+                    lambda library, progress: library.import_paths([str(target)], progress=progress),
+                )
 
         self.app.push_screen(
             PromptScreen("Import a file: a listing, BibTeX or JSON lines", placeholder="~/Downloads/papers.txt"),
             start,
         )
 
-    def _import(self, label: str, run: Callable[[Library], list[ImportReport]]) -> None:
+    def _long_work(self, label: str) -> tuple[LongWork, Progress]:
+        """A piece of long work for the work line, and the progress callback its worker passes the store."""
+        work = LongWork(next(self._work_ids), label)
+
+        def progress(phase: str, done: int, total: int) -> None:
+            self.post_message(WorkProgress(work, phase, done, total))  # from the worker's thread
+
+        return work, progress
+
+    def _import(self, label: str, work_label: str, run: Callable[[Library, Progress], list[ImportReport]]) -> None:
+        work, progress = self._long_work(work_label)
+
         def import_and_fetch(library: Library) -> ImportOutcome:
-            reports = run(library)
+            reports = run(library, progress)
             ids = sorted({pid for report in reports for pid in report.paper_ids})
             return ImportOutcome(reports, library.papers(ids))
 
@@ -812,7 +964,7 @@ class ReaderScreen(Screen[None]):
             self.notify(import_summary(outcome.reports), title="Imported")
             self._reload(keep_cursor=True)
 
-        self._save(SaveJob(label, import_and_fetch, done=imported))
+        self._save(SaveJob(label, import_and_fetch, done=imported, work=work))
 
     # --- the app ------------------------------------------------------------------------
 

@@ -63,6 +63,12 @@ class SearchPane(Horizontal):
         status.add_class("-error")
         status.update(Text(message))
 
+    def show_waiting(self, message: str) -> None:
+        """The search cannot run yet (its index is being rebuilt); it runs later by itself."""
+        status = self.query_one("#search-status", Static)
+        status.remove_class("-error")
+        status.update(Text(message, style="italic"))
+
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         self.post_message(self.Changed(event.value))
