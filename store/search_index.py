@@ -46,7 +46,7 @@ MAX_CACHED_SEGMENTS = 64  # postings held in memory per writer before spilling t
 # INDEX_SCHEMA when make_schema() changes, so that older indexes are rebuilt.
 GENERATION_FILE = "papers-tui-generation.json"
 GENERATION_LOCK = "papers-tui-generation.lock"
-INDEX_SCHEMA = 2
+INDEX_SCHEMA = 3
 MAX_MARKER_EXTRA = 1000
 _WHOOSH_LOCK = "MAIN_WRITELOCK"
 log = logging.getLogger(__name__)
@@ -446,12 +446,13 @@ class PaperIndex:
         return not isinstance(data, dict) or data.get("schema") != INDEX_SCHEMA
 
     def _open_writer(self, expected: int):
+        # compound=False: Whoosh reads a file inside a compound segment by copying
+        # all of it into memory (BytesIO), 500 MB for 100,000 papers; separate
+        # files are read where needed.
+        options = {"timeout": WRITE_LOCK_TIMEOUT_S, "limitmb": WRITER_LIMIT_MB, "compound": False}
         if expected >= PARALLEL_MIN_DOCS and INDEX_PROCS > 1:
-            return _ParallelWriter(
-                self._ix, procs=INDEX_PROCS, batchsize=250, multisegment=True,
-                timeout=WRITE_LOCK_TIMEOUT_S, limitmb=WRITER_LIMIT_MB,
-            )
-        return self._ix.writer(timeout=WRITE_LOCK_TIMEOUT_S, limitmb=WRITER_LIMIT_MB)
+            return _ParallelWriter(self._ix, procs=INDEX_PROCS, batchsize=250, multisegment=True, **options)
+        return self._ix.writer(**options)
 
     def _recreate(self):
         """An empty index in place of a damaged one."""
@@ -505,7 +506,7 @@ class PaperIndex:
             raise QueryError("the query is not valid text (it holds bytes that are not UTF-8)") from error
         check_balanced(text)
         try:
-            parsed = self._parser.parse(text)
+            parsed = self._parser.parse(_minus_as_not(text))
         except Exception as error:  # Whoosh's parser has corners that raise rather than report
             raise QueryError(f"cannot understand the query: {type(error).__name__}") from error
         error = _first_error(parsed)
@@ -786,6 +787,18 @@ def _fields_of(doc: IndexDoc) -> dict:
     if doc.doi:
         values["doi"] = doc.doi
     return values
+
+
+_LEADING_MINUS = re.compile(r"(?<![^\s(])-(?=[^\s\-)])")
+
+
+def _minus_as_not(text: str) -> str:
+    """`-survey` excludes, as in web search (Whoosh would look for `survey`);
+    a hyphen inside a word (`multi-task`) or a phrase is left alone."""
+    pieces = text.split('"')
+    for index in range(0, len(pieces), 2):  # outside quotes
+        pieces[index] = _LEADING_MINUS.sub("NOT ", pieces[index])
+    return '"'.join(pieces)
 
 
 def check_balanced(text: str) -> None:

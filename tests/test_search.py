@@ -39,6 +39,8 @@ def keys(library, query, **kwargs):
         ("has:code AND cat:CV", ["he2015deep"]),
         ('"knowledge distillation"', ["sanh2019distilbert"]),
         ("distill* NOT author:sanh", ["hinton2015distilling"]),
+        ("distill* -author:sanh", ["hinton2015distilling"]),
+        ("(distill* -author:sanh) OR title:residual", ["hinton2015distilling", "he2015deep"]),
         ("optimiser OR optimizer", ["he2015deep", "kingma2014adam"]),
         ("note:everybody", ["kingma2014adam"]),
         ("org:huggingface", ["sanh2019distilbert"]),
