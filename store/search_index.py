@@ -15,6 +15,8 @@ import shutil
 import tempfile
 import threading
 import time
+from array import array
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -210,6 +212,7 @@ class PaperIndex:
         self._searcher = None
         self._pid_column = None  # (searcher, its column reader of paper ids)
         self._pids_by_segment: dict[str, list[int]] = {}
+        self._postings = PostingCache()
         self.problem: str | None = None  # why the index cannot be used (damaged), until rebuilt
         self._ix = self._open_or_create()
         self._parser = self._make_parser()
@@ -557,7 +560,7 @@ class PaperIndex:
                 for subsearcher, _offset in searcher.subsearchers or [(searcher, 0)]:
                     if subsearcher.doc_count_all():  # an empty index has no segment
                         pids = self._segment_pids(subsearcher.reader())
-                        found.extend(pids[docnum] for docnum in _docset(parsed, subsearcher))
+                        found.extend(pids[docnum] for docnum in _docset(parsed, subsearcher, self._postings))
                 return found
             except QueryError:
                 raise
@@ -644,50 +647,83 @@ class PaperIndex:
         return parser
 
 
-def _docset(parsed, searcher) -> set[int]:
+def _docset(parsed, searcher, cache: "PostingCache") -> set[int]:
     """Document numbers of one segment's searcher that `parsed` matches (deleted
     documents excluded). And, Or, Not and terms are set operations on posting
     lists read a block at a time; other query types ask Whoosh for their documents."""
     reader = searcher.reader()
     kind = type(parsed)
     if kind is query.Term:
-        return _term_docs(reader, parsed.fieldname, parsed.text)
+        return _term_docs(reader, parsed.fieldname, parsed.text, cache)
     if kind is query.And:
-        parts = sorted((_docset(sub, searcher) for sub in parsed.subqueries), key=len)
+        parts = sorted((_docset(sub, searcher, cache) for sub in parsed.subqueries), key=len)
         result = parts[0] if parts else set()
         for part in parts[1:]:
             result = result & part
         return result
     if kind is query.Or and not parsed.minmatch:
-        return set().union(*(_docset(sub, searcher) for sub in parsed.subqueries))
+        return set().union(*(_docset(sub, searcher, cache) for sub in parsed.subqueries))
     if kind is query.Not:
-        return set(reader.all_doc_ids()) - _docset(parsed.query, searcher)
+        return set(reader.all_doc_ids()) - _docset(parsed.query, searcher, cache)
     if kind is query.AndNot:
-        return _docset(parsed.a, searcher) - _docset(parsed.b, searcher)
+        return _docset(parsed.a, searcher, cache) - _docset(parsed.b, searcher, cache)
     if kind is query.AndMaybe:
-        return _docset(parsed.a, searcher)
+        return _docset(parsed.a, searcher, cache)
     if kind in (query.Prefix, query.Wildcard, query.FuzzyTerm) and parsed.text not in ("", "*"):
         result: set[int] = set()
         for fieldname, btext in parsed.expanded_terms(reader):
-            result |= _term_docs(reader, fieldname, btext)
+            result |= _term_docs(reader, fieldname, btext, cache)
         return result
     return set(parsed.docs(searcher))
 
 
-def _term_docs(reader, fieldname: str, text) -> set[int]:
+def _term_docs(reader, fieldname: str, text, cache: "PostingCache") -> set[int]:
     if fieldname not in reader.schema:
         return set()
     try:
         btext = text if isinstance(text, bytes) else reader.schema[fieldname].to_bytes(text)
     except ValueError:
         return set()
-    if (fieldname, btext) not in reader:
-        return set()
-    matcher = reader.postings(fieldname, btext)
-    deleted = frozenset()
-    if type(matcher) is FilterMatcher and matcher._exclude:
-        matcher, deleted = matcher.child, reader.deleted_docs_set
-    return set(_all_ids(matcher)) - deleted if deleted else set(_all_ids(matcher))
+    key = (reader.segment().segment_id(), fieldname, btext)
+    ids = cache.get(key)
+    if ids is None:
+        if (fieldname, btext) not in reader:
+            return set()
+        matcher = reader.postings(fieldname, btext)
+        if type(matcher) is FilterMatcher and matcher._exclude:
+            matcher = matcher.child  # deleted documents are taken out below, from a set
+        ids = cache.put(key, array("i", _all_ids(matcher)))
+    found = set(ids)
+    return found - reader.deleted_docs_set if reader.has_deletions() else found
+
+
+class PostingCache:
+    """Document numbers of recently used terms, per segment. Segments never change
+    (deletions are applied on use), so an entry stays right; typing a query
+    word by word asks for the same terms again and again."""
+
+    def __init__(self, max_ids: int = 2_000_000):  # 8 MB of ids at most
+        self._entries: OrderedDict = OrderedDict()
+        self._size = 0
+        self._max = max_ids
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            ids = self._entries.get(key)
+            if ids is not None:
+                self._entries.move_to_end(key)
+            return ids
+
+    def put(self, key, ids: array) -> array:
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = ids
+                self._size += len(ids)
+                while self._size > self._max and len(self._entries) > 1:
+                    _, dropped = self._entries.popitem(last=False)
+                    self._size -= len(dropped)
+            return ids
 
 
 def _all_ids(matcher):
