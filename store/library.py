@@ -455,6 +455,8 @@ class Library:
         thousands of hits this way takes milliseconds, where SQL would read every row."""
         rank = self._ranking(sort if sort in SORTS else "date")
         missing = len(rank)  # a paper newer than the ranking goes last (the ranking is rebuilt on import)
+        if not ids or max(ids) < missing:
+            return sorted(ids, key=rank.__getitem__)
         return sorted(ids, key=lambda pid: rank[pid] if pid < missing else missing)
 
     def _ranking(self, sort: str) -> array:

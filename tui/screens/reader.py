@@ -731,8 +731,9 @@ class ReaderScreen(Screen[None]):
         self._undo.append(UndoStep(label, [copy_paper(paper) for paper in papers]))
         for paper in papers:
             edit(paper)
-        self._repaint()
         ids = [paper.id for paper in papers]
+        self.paper_list.refresh_papers(ids)  # only their rows: the key shows at once
+        self._show_current()
         self._save(SaveJob(label, lambda library: save(library, ids), ids))
 
     def action_toggle_read(self) -> None:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
@@ -62,6 +63,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         self._paper: Any | None = None
         self._terms: list[str] = []
         self._message = ""
+        self._shown: list[str] | None = None  # the lines shown, to tell if a redraw keeps the height
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-body")
@@ -90,10 +92,16 @@ class DetailPane(VerticalScroll, can_focus=True):
 
     def _redraw(self) -> None:
         body = self.query_one("#detail-body", Static)
-        if self._paper is None:
-            body.update(Text(self._message))
-        else:
-            body.update(self._paper_text(self._paper))
+        text = Text(self._message) if self._paper is None else self._paper_text(self._paper)
+        lines = text.plain.split("\n")
+        # A star or a read mark changes one short line: when no changed line can wrap,
+        # the height stays and the screen needs no new layout (the costly part).
+        same_height = self._shown is not None and len(lines) == len(self._shown) and all(
+            old == new or max(cell_len(old), cell_len(new)) < body.content_region.width
+            for old, new in zip(self._shown, lines)
+        )
+        self._shown = lines
+        body.update(text, layout=not same_height)
 
     def _paper_text(self, paper: Any) -> Text:
         mark = self.get_component_rich_style("detail-pane--highlight")

@@ -10,6 +10,7 @@ not know the store.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,11 +158,21 @@ class PaperList(ScrollView, can_focus=True):
         for paper in papers:
             if replace or paper.id not in self._papers:
                 self._papers[paper.id] = paper
-        self.refresh()
+        self.refresh_papers(paper.id for paper in papers)
+
+    def refresh_papers(self, paper_ids: Iterable[int]) -> None:
+        """Repaint only the visible rows of these papers: a star or a page of rows
+        arriving redraws a few lines, not the whole list."""
+        wanted = set(paper_ids)
+        top = int(self.scroll_offset.y)
+        for index in range(top, min(top + self._visible_height(), len(self.paper_ids))):
+            if self.paper_ids[index] in wanted:
+                self.refresh_line(index)
 
     def forget_papers(self) -> None:
         """Drop every cached paper: another window or command may have changed them."""
         self._papers.clear()
+        self._requested_pages.clear()  # or rows asked for before would never be asked again
 
     def move_cursor(self, index: int) -> None:
         if not self.paper_ids:
