@@ -181,15 +181,21 @@ class Library:
                 "INSERT INTO meta(name, value) VALUES ('order_generation', '1') "
                 "ON CONFLICT(name) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
             )
-            for item in inputs:
-                report = ImportReport(item.source, item.format, skipped=list(item.result.skipped))
-                for record in item.result.records:
-                    self._import_record(conn, record, item, report)
-                    done += 1
-                    if progress and (done % PROGRESS_EVERY == 0 or done == total):
-                        progress("store", done, total)
-                touched.update(report.paper_ids)
-                reports.append(report)
+            # Many papers share author, year and first word (wang2023large...): each new key
+            # tries suffixes a, b, c..., so the taken keys are held in a set, not asked one by one.
+            self._written.keys = {row[0] for row in conn.execute("SELECT key FROM papers WHERE key IS NOT NULL")}
+            try:
+                for item in inputs:
+                    report = ImportReport(item.source, item.format, skipped=list(item.result.skipped))
+                    for record in item.result.records:
+                        self._import_record(conn, record, item, report)
+                        done += 1
+                        if progress and (done % PROGRESS_EVERY == 0 or done == total):
+                            progress("store", done, total)
+                    touched.update(report.paper_ids)
+                    reports.append(report)
+            finally:
+                self._written.keys = None  # a rolled-back import's keys must not count as taken
         return reports
 
     @contextmanager
@@ -382,7 +388,8 @@ class Library:
         row = conn.execute("SELECT key, title, date, arxiv_id FROM papers WHERE id = ?", (pid,)).fetchone()
         if row["key"]:
             return False
-        taken = _key_taken(conn)
+        keys = getattr(self._written, "keys", None)  # all keys, held during an import
+        taken = keys.__contains__ if keys is not None else _key_taken(conn)
         usable_proposal = proposed and not taken(proposed) and not proposed.startswith(PROVISIONAL_KEY_PREFIX)
         authors = _read_list(conn, "authors", "name", pid)
         if not (force or usable_proposal or (row["title"] and authors)):
@@ -395,6 +402,8 @@ class Library:
             year = year_of(row["date"], row["arxiv_id"])
             key = make_citation_key(authors, year, row["title"], taken, self.key_pattern(conn))
         conn.execute("UPDATE papers SET key = ? WHERE id = ?", (key, pid))
+        if keys is not None:
+            keys.add(key)
         return True
 
     def key_pattern(self, conn=None) -> str | None:

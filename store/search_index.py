@@ -515,7 +515,7 @@ class PaperIndex:
         error = _first_error(parsed)
         if error:
             raise QueryError(f"cannot understand the query: {error}")
-        return parsed
+        return _without_stop_words(parsed)
 
     def plan(self, text: str) -> "SearchPlan":
         """Split a query into filters the store can answer (`is:read`, `tag:x`, joined
@@ -856,6 +856,31 @@ def check_balanced(text: str) -> None:
                 raise QueryError(f"unbalanced {char!r}: it closes nothing")
     if stack:
         raise QueryError(f"unbalanced brackets: {''.join(reversed(stack))!r} missing")
+
+
+# The default fields whose analyzer keeps every word (no stop list, no minimum size).
+_VERBATIM_FIELDS = frozenset(name for name in DEFAULT_FIELDS if name in ("authors", "tags", "orgs"))
+
+
+def _without_stop_words(parsed):
+    """`study a` or `results 7`: the text fields drop `a` and `7`, so the word is
+    left looking in names and tags only, and would make the AND find nothing.
+    A plain word that the text analyzer drops is dropped from an AND instead."""
+    if type(parsed) is not query.And:
+        return parsed
+    kept = [sub for sub in parsed.subqueries if not _stopped_word(sub)]
+    if len(kept) == len(parsed.subqueries) or not kept:
+        return parsed
+    return kept[0] if len(kept) == 1 else query.And(kept, boost=parsed.boost)
+
+
+def _stopped_word(sub) -> bool:
+    if type(sub) is not query.Or or len(sub.subqueries) != len(_VERBATIM_FIELDS):
+        return False
+    terms = sub.subqueries
+    if not all(type(term) is query.Term and term.fieldname in _VERBATIM_FIELDS for term in terms):
+        return False
+    return {term.fieldname for term in terms} == _VERBATIM_FIELDS and _term_of("text", str(terms[0].text)) is None
 
 
 def _first_error(parsed) -> str | None:

@@ -214,3 +214,15 @@ def test_jsonl_corpus_shape(library):
     acl, ax = library.list(sort="title")
     assert (acl.venue, acl.full_date, acl.arxiv_id) == ("EMNLP", "2024-11-01", None)
     assert (ax.arxiv_id, ax.category) == ("2503.12345", "cs.CV")
+
+
+def test_many_papers_with_the_same_key_base_get_distinct_keys(library):
+    lines = "".join(
+        '{"title": "Large models %d", "authors": ["Ann Wang"], "date": "2023-01-01", "abstract": "Number %d of a series."}\n' % (n, n)
+        for n in range(60)
+    )
+    library.import_text(lines, "wang.jsonl")
+    library.import_text(lines.replace("Large models", "Large systems"), "more.jsonl")
+    keys = [paper.key for paper in library.list()]
+    assert len(keys) == len(set(keys)) == 120
+    assert "wang2023large" in keys and "wang2023largea" in keys and "wang2023largebh" in keys

@@ -162,3 +162,13 @@ def test_unranked_matching_finds_what_whoosh_finds(lib, query):
     lib.mark(lib.ids("bert"), read=True)
     lib.tag(lib.ids("attention"), add=["later"])
     assert sorted(lib.index.matching(query)) == sorted(pid for pid, _ in lib.index.search(query))
+
+
+@pytest.mark.parametrize("query", ["residual a", "the residual", "residual 7 learning", "residual AND of"])
+def test_stop_words_and_single_characters_do_not_empty_a_search(lib, query):
+    assert keys(lib, query) == ["he2015deep"]
+
+
+def test_a_single_letter_still_finds_names_and_tags(library):
+    library.import_text('{"title": "Paper", "authors": ["A Person"], "abstract": "Text."}\n', "x.jsonl")
+    assert [p.title for p in library.search("author:a")] == ["Paper"]
