@@ -7,9 +7,9 @@ import lzma
 from dataclasses import dataclass
 from pathlib import Path
 
-# The importer refuses files over 64 MiB (store/importers.py MAX_INPUT_BYTES); a larger slice is
+# The importer refuses files over 512 MiB (store/importers.py MAX_INPUT_BYTES); a larger slice is
 # written as several files, all given to one `import` command (one transaction, as for one file).
-PART_BYTES = 48 * 1024 * 1024
+PART_BYTES = 400 * 1024 * 1024
 
 
 @dataclass
