@@ -172,3 +172,21 @@ def test_stop_words_and_single_characters_do_not_empty_a_search(lib, query):
 def test_a_single_letter_still_finds_names_and_tags(library):
     library.import_text('{"title": "Paper", "authors": ["A Person"], "abstract": "Text."}\n', "x.jsonl")
     assert [p.title for p in library.search("author:a")] == ["Paper"]
+
+
+def test_the_parallel_writer_indexes_the_same_as_one_process(lib, monkeypatch, tmp_path):
+    """Big writes are shared by two processes (each its own segment): same answers."""
+    queries = ["attention", "neural networks", '"machine translation"', "distill*", "is:unread", "author:vinyals", "year:2015"]
+    before = {query: sorted(lib.ids(query)) for query in queries}
+    ranked = lib.ids("neural", sort="relevance")
+    monkeypatch.setattr(search_index, "PARALLEL_MIN_DOCS", 2)
+    monkeypatch.setattr(search_index, "INDEX_PROCS", 2)
+    assert lib.reindex() == lib.count()
+    assert lib.index_is_current()
+    assert {query: sorted(lib.ids(query)) for query in queries} == before
+    assert sorted(lib.ids("neural", sort="relevance")) == sorted(ranked)
+    # And an import through it, then a small write through one process after it.
+    lib.import_text("".join('{"title": "Quokka paper %d", "authors": ["P Q"], "abstract": "Words %d."}\n' % (n, n) for n in range(5)), "p.jsonl")
+    lib.mark(lib.ids("quokka")[:1], starred=True)
+    assert len(lib.ids("quokka")) == 5 and len(lib.ids("quokka is:starred")) == 1
+    assert lib.index_is_current()
