@@ -75,7 +75,11 @@ EMPTY_VIEW = "No papers in this view. Keys 1-5 change the view; Esc clears the s
 @dataclass
 class LibraryOpened(Message):
     library: Library
-    index_status: str = "current"  # see Library.index_status: anything else is rebuilt in a worker
+
+
+@dataclass
+class IndexChecked(Message):
+    status: str  # see Library.index_status: anything but "current" is rebuilt in a worker
 
 
 @dataclass
@@ -318,6 +322,7 @@ class ReaderScreen(Screen[None]):
         self._seeking: int | None = None  # n/p waiting for rows to load: the direction
         self._closing = False
         self._rebuild: IndexRebuilding | None = None  # the search index's rebuild, while it runs
+        self._index_checked = False  # checked once, after the first view is shown
         self._waiting: ViewRequest | None = None  # the view (a search) held back until it is done
         self._work_ids = itertools.count(REBUILD_WORK.id + 1)
 
@@ -379,11 +384,25 @@ class ReaderScreen(Screen[None]):
     def _open_library(self) -> None:
         try:
             library = Library(self.directory)
-            status = library.index_status()
         except Exception as error:  # any reason at all: the reader must be told, not shown a traceback
             self.post_message(LibraryFailed(describe(error)))
-        else:
-            self.post_message(LibraryOpened(library, status))
+            return
+        # The rows come from SQLite: they show before the index (Whoosh) is even loaded.
+        self.post_message(LibraryOpened(library))
+
+    @work(thread=True, exclusive=True, group="open", name="check-index")
+    def _check_index(self) -> None:
+        """Once the first rows are up: is the index current? (Loading Whoosh sooner
+        would only compete with the first view for the interpreter.)"""
+        library = self.library
+        try:
+            status = library.index_status()
+            if status == "current":
+                library.index.warm()  # what the first search would load
+        except Exception as error:  # noqa: BLE001 - reported as an index to rebuild
+            self.log.error(f"index check: {error!r}")
+            status = "damaged"
+        self.post_message(IndexChecked(status))
 
     @work(thread=True, exclusive=True, group="index", name="rebuild-index")
     def _rebuild_index(self, status: str) -> None:
@@ -502,11 +521,15 @@ class ReaderScreen(Screen[None]):
 
     def on_library_opened(self, message: LibraryOpened) -> None:
         self.library = message.library
-        if message.index_status != "current":
-            self._rebuild = IndexRebuilding(message.index_status)
-            self.work_indicator.show_work(REBUILD_WORK.id, REBUILD_WORK.label, "", 0, 0)
-            self._rebuild_index(message.index_status)
         self._reload(keep_cursor=False)
+
+    def on_index_checked(self, message: IndexChecked) -> None:
+        if message.status != "current":
+            self._rebuild = IndexRebuilding(message.status)
+            self.work_indicator.show_work(REBUILD_WORK.id, REBUILD_WORK.label, "", 0, 0)
+            self._rebuild_index(message.status)
+            if self._search.strip():
+                self._reload(keep_cursor=True)  # a search typed meanwhile waits for the rebuild
 
     def on_index_rebuilding(self, message: IndexRebuilding) -> None:
         if self._rebuild is None:
@@ -549,6 +572,9 @@ class ReaderScreen(Screen[None]):
         self._set_counts(message.counts, message.tag_counts)
         self.search_pane.show_hits(len(message.paper_ids) if request.search.strip() else None)
         self._show_current()
+        if not self._index_checked:
+            self._index_checked = True
+            self._check_index()
 
     def on_view_waiting(self, message: ViewWaiting) -> None:
         if message.request.token == self._view_token:
