@@ -42,10 +42,6 @@ def filled(library_dir, examples):
     return library_dir
 
 
-def index_files(directory: Path) -> list[Path]:
-    return sorted((directory / "index").glob("*.seg")) + sorted((directory / "index").glob("_MAIN_*.toc"))
-
-
 # --- the index records the store state it reflects ------------------------------------------
 
 
@@ -106,10 +102,10 @@ def test_a_missing_stale_or_damaged_index_is_found_on_open_and_rebuilt(filled, d
         next(index.glob("_MAIN_*.toc")).write_bytes(b"garbage" * 20)
     elif damage == "empty toc":
         next(index.glob("_MAIN_*.toc")).write_bytes(b"")
-    elif damage == "empty segment":
-        next(index.glob("*.seg")).write_bytes(b"")
+    elif damage == "empty segment":  # segments are separate files (no compound .seg): its terms
+        next(index.glob("*.trm")).write_bytes(b"")
     elif damage == "missing segment":
-        next(index.glob("*.seg")).unlink()
+        next(index.glob("*.trm")).unlink()
     elif damage == "index is a file":
         shutil.rmtree(index)
         index.write_text("not a directory")
@@ -144,8 +140,9 @@ def test_a_missing_stale_or_damaged_index_is_found_on_open_and_rebuilt(filled, d
 def test_damage_found_only_by_a_search_is_reported_not_raised(filled):
     with Library(filled) as library:
         assert library.index_status() == "current"  # opened fine; then the disk goes bad
-        segment = next((filled / "index").glob("*.seg"))
-        segment.write_bytes(b"\0" * segment.stat().st_size)
+        for part in ("*.trm", "*.pst"):  # a segment's terms and postings
+            segment = next((filled / "index").glob(part))
+            segment.write_bytes(b"\0" * segment.stat().st_size)
         library.index.close()  # as after another process's write: the next search opens it again
         with pytest.raises(search_index.IndexUnavailable, match="damaged"):
             library.ids("attention")
