@@ -793,7 +793,7 @@ def _mode_for(path: Path) -> int:
 
 # A query of nothing but `is:` and `tag:` filters, joined by spaces or AND: the
 # store answers it without the query parser (or Whoosh) being loaded at all.
-_FILTER_TOKEN = re.compile(r"""\s*(?:(AND)|(is|state):(\w+)|(tags?):(?:"([^"]*)"|'([^']*)'|([^\s()"'\[\]{}:^~*?]+)))\s*""")
+_FILTER_TOKEN = re.compile(r"""\s*(?:(AND)|(is|state):(\w+)|(tags?):(?:"([^"]*)"|'([^']*)'|([^\s()"'\[\]{}:^~*?,]+)))\s*""")
 
 
 def _store_only_plan(query: str | None) -> SearchPlan | None:
@@ -813,6 +813,8 @@ def _store_only_plan(query: str | None) -> SearchPlan | None:
                 filters.append(("state", match.group(3).lower()))
             else:
                 value = next(g for g in match.groups()[4:] if g is not None)
+                if "," in value:
+                    return None  # the index splits tags at commas; let it answer
                 filters.append(("tags", value.strip().lower()))
             joined = False
         position = match.end()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from pathlib import Path
 
 import pytest
 
@@ -226,3 +227,21 @@ def test_many_papers_with_the_same_key_base_get_distinct_keys(library):
     keys = [paper.key for paper in library.list()]
     assert len(keys) == len(set(keys)) == 120
     assert "wang2023large" in keys and "wang2023largea" in keys and "wang2023largebh" in keys
+
+
+def test_views_are_answered_without_loading_whoosh(library, examples):
+    """What keeps the app's first screen fast on a big library: rows come from SQLite."""
+    import subprocess
+    import sys
+
+    library.import_paths([str(examples / "papers.jsonl")])
+    script = (
+        "import sys; from store.library import Library\n"
+        f"lib = Library({str(library.directory)!r})\n"
+        "assert lib.ids('is:unread') and lib.ids('') and lib.papers(lib.ids()[:5]) and lib.counts()['all']\n"
+        "lib.ids('is:starred', sort='title'); lib.ids('tag:\"x\" AND is:read')\n"
+        "print('whoosh' in sys.modules)\n"
+    )
+    root = str(Path(__file__).resolve().parent.parent)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root, check=True).stdout
+    assert out.strip() == "False"
