@@ -25,6 +25,7 @@ from pathlib import Path
 from whoosh import fields, index, qparser, query, writing
 
 from .model import IndexUnavailable, QueryError, SearchPlan
+from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.filedb.filestore import FileStorage
@@ -540,7 +541,7 @@ class PaperIndex:
         with self._lock:
             try:
                 searcher = self._get_searcher()
-                results = searcher.search(parsed, limit=limit)
+                results = searcher.search(_expanded_as_sets(parsed, self._postings), limit=limit)
                 pids = self._pids(searcher)
                 return [(int(pids[hit.docnum]), hit.score) for hit in results]
             except QueryError:
@@ -675,6 +676,52 @@ def _docset(parsed, searcher, cache: "PostingCache") -> set[int]:
             result |= _term_docs(reader, fieldname, btext, cache)
         return result
     return set(parsed.docs(searcher))
+
+
+_EXPANDING = (query.Prefix, query.Wildcard, query.FuzzyTerm)
+
+
+def _expanded_as_sets(parsed, cache: "PostingCache"):
+    """The query with each prefix, wildcard and fuzzy term made a constant-score
+    set of documents: Whoosh ranks `multi*` through a union of every word it
+    expands to (hundreds), and took 30 s at 100,000 papers; a set takes a few ms.
+    Whoosh scores such terms as constant already (constantscore), so the ranking
+    is the same."""
+    if type(parsed) in _EXPANDING and parsed.text not in ("", "*"):
+        return _ExpandedTerms(parsed, cache)
+    if isinstance(parsed, query.BinaryQuery):  # AndNot, AndMaybe... (also CompoundQuery: test first)
+        return type(parsed)(_expanded_as_sets(parsed.a, cache), _expanded_as_sets(parsed.b, cache))
+    if type(parsed) in (query.And, query.Or):
+        return type(parsed)([_expanded_as_sets(sub, cache) for sub in parsed.subqueries], boost=parsed.boost)
+    if type(parsed) is query.Not:
+        return query.Not(_expanded_as_sets(parsed.query, cache), boost=parsed.boost)
+    return parsed
+
+
+class _ExpandedTerms(query.Query):
+    """Documents of an expanding term (prefix, wildcard, fuzzy), from _docset, each scored its boost."""
+
+    def __init__(self, original, cache: "PostingCache"):
+        self.original, self.cache, self.boost = original, cache, original.boost
+
+    def __eq__(self, other):
+        return type(other) is _ExpandedTerms and other.original == self.original
+
+    def __hash__(self):
+        return hash(("expanded", self.original))
+
+    def __unicode__(self):
+        return str(self.original)
+
+    __str__ = __unicode__
+
+    def estimate_size(self, ixreader):
+        return ixreader.doc_count()
+
+    def matcher(self, searcher, context=None):
+        # `searcher` is one segment's (Whoosh searches segment by segment).
+        ids = sorted(_docset(self.original, searcher, self.cache))
+        return ListMatcher(array("I", ids), all_weights=self.boost) if ids else NullMatcher()
 
 
 def _term_docs(reader, fieldname: str, text, cache: "PostingCache") -> set[int]:

@@ -161,7 +161,11 @@ def test_unranked_matching_finds_what_whoosh_finds(lib, query):
     # After changes (documents replaced: the old versions are deleted ones).
     lib.mark(lib.ids("bert"), read=True)
     lib.tag(lib.ids("attention"), add=["later"])
-    assert sorted(lib.index.matching(query)) == sorted(pid for pid, _ in lib.index.search(query))
+    searcher = lib.index._get_searcher()  # Whoosh's own matchers, step by step: the reference
+    pids = lib.index._pids(searcher)
+    whoosh_found = sorted(int(pids[docnum]) for docnum in searcher.docs_for_query(lib.index.parse(query)))
+    assert sorted(lib.index.matching(query)) == whoosh_found
+    assert sorted(pid for pid, _ in lib.index.search(query)) == whoosh_found  # ranked: expanded terms as sets
 
 
 @pytest.mark.parametrize("query", ["residual a", "the residual", "residual 7 learning", "residual AND of"])
