@@ -25,7 +25,7 @@ import platformdirs
 from . import dedup
 from .db import Database, drop_unused_tags, migrate
 from .listing import clean_text
-from .model import ImportFormatError, Paper, PaperRecord, ParseResult, QueryError, SearchPlan, Skip, year_of
+from .model import ImportFormatError, Paper, PaperRecord, ParseResult, QueryError, Skip, year_of
 from .safety import backup_before_upgrade
 
 # Whoosh (store/search_index) and the importers load when first needed: the app
@@ -181,10 +181,7 @@ class Library:
                 "INSERT INTO meta(name, value) VALUES ('order_generation', '1') "
                 "ON CONFLICT(name) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
             )
-            # Many papers share author, year and first word (wang2023large...): each new key
-            # tries suffixes a, b, c..., so the taken keys are held in a set, not asked one by one.
-            self._written.keys = {row[0] for row in conn.execute("SELECT key FROM papers WHERE key IS NOT NULL")}
-            try:
+            with self._taken_keys_held(conn):
                 for item in inputs:
                     report = ImportReport(item.source, item.format, skipped=list(item.result.skipped))
                     for record in item.result.records:
@@ -194,9 +191,18 @@ class Library:
                             progress("store", done, total)
                     touched.update(report.paper_ids)
                     reports.append(report)
-            finally:
-                self._written.keys = None  # a rolled-back import's keys must not count as taken
         return reports
+
+    @contextmanager
+    def _taken_keys_held(self, conn):
+        """For a write that may key many papers: many share author, year and first word
+        (wang2023large...), and each new key tries suffixes a, b, c..., so the keys
+        taken are held in a set instead of asked of SQLite one by one."""
+        self._written.keys = {row[0] for row in conn.execute("SELECT key FROM papers WHERE key IS NOT NULL")}
+        try:
+            yield
+        finally:
+            self._written.keys = None  # a rolled-back write's keys must not count as taken
 
     @contextmanager
     def _big_cache(self, wanted: bool):
@@ -445,15 +451,13 @@ class Library:
         order is by relevance. Orders come from a ranking cached until the next import."""
         if sort not in SORTS and sort != "relevance":
             raise LibraryError(f"unknown sort {sort!r}; choose date, title, added or relevance")
-        store_plan = _store_only_plan(query)
-        if store_plan is None and sort == "relevance":
-            plan = self.index.plan(query)
-            where, params = self._filter_sql(plan.filters)
-            return self._ranked_ids(plan.rest, where, params, limit) if plan.rest is not None else self._view_ids(where, params, "date", limit)
-        if store_plan is not None:
-            return self._view_ids(*self._filter_sql(store_plan.filters), sort, limit)
-        found = self.index.matching(query)
-        return self._in_order(found, sort)[:limit] if limit else self._in_order(found, sort)
+        filters = _store_filters(query)
+        if filters is not None:
+            return self._view_ids(*self._filter_sql(filters), sort, limit)
+        if sort == "relevance":
+            return [pid for pid, _ in self.index.search(query, limit=limit)]
+        ordered = self._in_order(self.index.matching(query), sort)
+        return ordered[:limit] if limit else ordered
 
     def _view_ids(self, where: list[str], params: list, sort: str, limit: int | None) -> list[int]:
         sql = "SELECT p.id FROM papers p" + (" WHERE " + " AND ".join(where) if where else "")
@@ -494,23 +498,8 @@ class Library:
         self._rankings[sort] = (version, rank)
         return rank
 
-    def _ranked_ids(self, rest, where: list[str], params: list, limit: int | None) -> list[int]:
-        if not where:
-            return [pid for pid, _ in self.index.search(rest, limit=limit)]
-        # Ranked first, then filtered: ask for a few times the limit, and for all only if too few pass.
-        for ask in ([limit * 4] if limit else []) + [None]:
-            ranked = [pid for pid, _ in self.index.search(rest, limit=ask)]
-            passing = {row[0] for row in self.db.conn.execute(
-                "SELECT p.id FROM papers p WHERE p.id IN (SELECT value FROM json_each(?)) AND " + " AND ".join(where),
-                [json.dumps(ranked), *params],
-            )}
-            kept = [pid for pid in ranked if pid in passing]
-            if ask is None or len(kept) >= limit or len(ranked) < ask:
-                return kept[:limit] if limit else kept
-        return []
-
     def _filter_sql(self, filters: list[tuple[str, str]]) -> tuple[list[str], list]:
-        """SQL conditions for the plan's filters: the same meaning as in the index."""
+        """SQL conditions for `is:` and `tag:` filters: the same meaning as in the index."""
         where: list[str] = []
         params: list = []
         for field_name, value in filters:
@@ -642,7 +631,9 @@ class Library:
             unkeyed = conn.execute(
                 "SELECT id FROM papers WHERE key IS NULL AND id IN (SELECT value FROM json_each(?)) ORDER BY id", (id_json,)
             ).fetchall()
-            keyed.update(row[0] for row in unkeyed if self._assign_key_if_ready(conn, row[0], force=True))
+            if unkeyed:
+                with self._taken_keys_held(conn):
+                    keyed.update(row[0] for row in unkeyed if self._assign_key_if_ready(conn, row[0], force=True))
         # SQLite's BINARY order of UTF-8 is Python's order of code points.
         ordered = [row[0] for row in self.db.conn.execute(
             "SELECT id FROM papers WHERE id IN (SELECT value FROM json_each(?)) ORDER BY key", (id_json,)
@@ -796,9 +787,10 @@ def _mode_for(path: Path) -> int:
 _FILTER_TOKEN = re.compile(r"""\s*(?:(AND)|(is|state):(\w+)|(tags?):(?:"([^"]*)"|'([^']*)'|([^\s()"'\[\]{}:^~*?,]+)))\s*""")
 
 
-def _store_only_plan(query: str | None) -> SearchPlan | None:
+def _store_filters(query: str | None) -> list[tuple[str, str]] | None:
+    """The (field, value) filters of a query the store answers alone, or None."""
     if not query or not query.strip():
-        return SearchPlan([], None)
+        return []
     filters, position, joined = [], 0, True
     while position < len(query):
         match = _FILTER_TOKEN.match(query, position)
@@ -818,7 +810,7 @@ def _store_only_plan(query: str | None) -> SearchPlan | None:
                 filters.append(("tags", value.strip().lower()))
             joined = False
         position = match.end()
-    return SearchPlan(filters, None) if filters and not joined else None
+    return filters if filters and not joined else None
 
 
 def index_doc(paper: Paper):

@@ -226,11 +226,3 @@ class QueryError(ValueError):
 
 class IndexUnavailable(QueryError):
     """The index cannot answer (it is damaged); it is rebuilt from the store."""
-
-
-@dataclass
-class SearchPlan:
-    """A query split into filters the store answers and the rest, for the index."""
-
-    filters: list[tuple[str, str]]  # (field, value), all of which must hold
-    rest: object | None  # the parsed query left for the index, if any

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from whoosh import fields, index, qparser, query, writing
 
-from .model import IndexUnavailable, QueryError, SearchPlan
+from .model import IndexUnavailable, QueryError
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.multiproc import MpWriter, SubWriterTask
@@ -63,10 +63,6 @@ FIELD_ALIASES = {
     "arxiv": ["arxiv_id"],
     "state": ["is"],
 }
-
-
-# Fields whose plain `field:value` terms the store answers (see PaperIndex.plan).
-STORE_FILTER_FIELDS = ("state", "tags")
 
 
 @dataclass
@@ -211,7 +207,7 @@ class PaperIndex:
         self.directory = directory
         self._lock = threading.RLock()
         self._searcher = None
-        self._pid_column = None  # (searcher, its column reader of paper ids)
+        self._searcher_pids = None  # (searcher, paper id by its document number)
         self._pids_by_segment: dict[str, list[int]] = {}
         self._postings = PostingCache()
         self.problem: str | None = None  # why the index cannot be used (damaged), until rebuilt
@@ -237,7 +233,7 @@ class PaperIndex:
 
     def close(self) -> None:
         with self._lock:
-            self._pid_column = None  # segment pid lists are kept: segments do not change
+            self._searcher_pids = None  # segment pid lists are kept: segments do not change
             if self._searcher is not None:
                 try:
                     self._searcher.close()
@@ -518,32 +514,15 @@ class PaperIndex:
             raise QueryError(f"cannot understand the query: {error}")
         return _without_stop_words(parsed)
 
-    def plan(self, text: str) -> "SearchPlan":
-        """Split a query into filters the store can answer (`is:read`, `tag:x`, joined
-        to the rest by AND) and the rest, which only the index can."""
-        parsed = self.parse(text)
-        parts = list(parsed.subqueries) if type(parsed) is query.And else [parsed]
-        filters, rest = [], []
-        for part in parts:
-            if type(part) is query.Term and part.fieldname in STORE_FILTER_FIELDS and isinstance(part.text, str):
-                filters.append((part.fieldname, part.text))
-            else:
-                rest.append(part)
-        if not rest:
-            remainder = None
-        else:
-            remainder = rest[0] if len(rest) == 1 else query.And(rest)
-        return SearchPlan(filters, remainder)
-
     def search(self, text, limit: int | None = None) -> list[tuple[int, float]]:
-        """(paper id, score) for the query (text, or a plan's `rest`), best first."""
+        """(paper id, score) for the query (text, or already parsed), best first."""
         parsed = self.parse(text) if isinstance(text, str) else text
         with self._lock:
             try:
                 searcher = self._get_searcher()
                 results = searcher.search(_expanded_as_sets(parsed, self._postings), limit=limit)
                 pids = self._pids(searcher)
-                return [(int(pids[hit.docnum]), hit.score) for hit in results]
+                return [(pids[hit.docnum], hit.score) for hit in results]
             except QueryError:
                 raise
             except Exception as error:
@@ -591,13 +570,16 @@ class PaperIndex:
             except Exception as error:  # a damaged index: searches will say so
                 log.warning("could not warm the search index: %r", error)
 
-    def _pids(self, searcher):
-        # The column reader is made once per searcher (a searcher lives until a write).
-        if self._pid_column is None or self._pid_column[0] is not searcher:
-            # An index with no segment yet has no column (and no hits to look up).
-            column = searcher.reader().column_reader("pid") if searcher.doc_count_all() else {}
-            self._pid_column = (searcher, column)
-        return self._pid_column[1]
+    def _pids(self, searcher) -> list[int]:
+        """Paper id by the searcher's document number: its segments' lists one after
+        the other (a segment's documents are numbered from its offset on)."""
+        if self._searcher_pids is None or self._searcher_pids[0] is not searcher:
+            pids: list[int] = []
+            for subsearcher, _offset in searcher.subsearchers or [(searcher, 0)]:
+                if subsearcher.doc_count_all():  # an empty index has no segment
+                    pids.extend(self._segment_pids(subsearcher.reader()))
+            self._searcher_pids = (searcher, pids)
+        return self._searcher_pids[1]
 
     def _failed(self, error: Exception) -> QueryError:
         """A search raised: the query's fault, or a damaged index? Reading the whole index tells."""
