@@ -11,6 +11,8 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import LibraryBusy, SchemaError
+
 BUSY_TIMEOUT_MS = 10_000
 
 # Append only: a migration, once released, never changes. Each runs in its own
@@ -111,10 +113,6 @@ MIGRATIONS: list[str] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class SchemaError(RuntimeError):
-    """A library this version cannot open (made by a newer papers-tui)."""
-
-
 class Database:
     """Hands each thread its own connection to one SQLite file."""
 
@@ -138,14 +136,24 @@ class Database:
     def transaction(self):
         """BEGIN IMMEDIATE ... COMMIT, rolled back on any error."""
         conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise busy_or(error) from error
         try:
             yield conn
+        except sqlite3.OperationalError as error:
+            conn.rollback()
+            raise busy_or(error) from error
         except BaseException:
             conn.rollback()
             raise
         else:
-            conn.commit()
+            try:
+                conn.commit()
+            except sqlite3.OperationalError as error:
+                conn.rollback()
+                raise busy_or(error) from error
 
     def close(self) -> None:
         with self._lock:
@@ -156,6 +164,14 @@ class Database:
                     pass  # made in another thread that is gone; SQLite frees it
             self._connections.clear()
         self._local = threading.local()
+
+
+def busy_or(error: sqlite3.OperationalError) -> Exception:
+    """`LibraryBusy` when another connection held the lock past the busy timeout,
+    else the error itself: callers retry by type, never by matching text."""
+    if "locked" in str(error) or "busy" in str(error):
+        return LibraryBusy("another papers-tui is writing to this library")
+    return error
 
 
 def connect(path: Path) -> sqlite3.Connection:

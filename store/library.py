@@ -11,7 +11,6 @@ import json
 import os
 import re
 from array import array
-import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -25,13 +24,15 @@ import platformdirs
 from . import dedup
 from .db import Database, drop_unused_tags, migrate
 from .listing import clean_text
-from .model import ImportFormatError, Paper, PaperRecord, ParseResult, QueryError, Skip, year_of
+from .files import write_atomically
+from .errors import ImportFormatError, LibraryBusy, LibraryError, QueryError
+from .model import Paper, PaperRecord, ParseResult, Skip, year_of
 from .safety import backup_before_upgrade
 
 # Whoosh (store/search_index) and the importers load when first needed: the app
 # shows its first rows, which SQLite answers, without paying for them.
 
-__all__ = ["Library", "ImportReport", "ImportFormatError", "QueryError", "LibraryError", "default_library_dir"]
+__all__ = ["Library", "ImportReport", "ImportFormatError", "QueryError", "LibraryError", "LibraryBusy", "default_library_dir"]
 
 SORTS = {
     "date": "p.date DESC, p.id DESC",  # in DESC order SQLite puts papers without a date last
@@ -50,10 +51,6 @@ PROGRESS_EVERY = 500  # records, papers or documents between two progress calls
 # (documents indexed) or "export" (entries written); called from the working thread.
 Progress = Callable[[str, int, int], None]
 ENV_VAR = "PAPERS_TUI_LIBRARY"
-
-
-class LibraryError(Exception):
-    """A request the library cannot carry out (unknown key, bad argument)."""
 
 
 def default_library_dir() -> Path:
@@ -736,50 +733,6 @@ def parse_input(text: str, source: str, fmt: str | None = None, bib_macros: dict
 
     fmt = fmt or detect_format(text)
     return ParsedInput(source, fmt or "unknown", parse_text(text, source, fmt, bib_macros))
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, fsync, rename over it: a reader,
-    a crash or a full disk sees the old file or the new one, never a part."""
-    path = path.expanduser()
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as error:
-        error.filename = str(path)  # not the temporary name
-        raise
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-            if hasattr(os, "fchmod"):
-                os.fchmod(handle.fileno(), _mode_for(path))  # mkstemp makes it private (0600)
-        os.replace(tmp, path)
-    except BaseException as error:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        if isinstance(error, OSError) and not error.filename:
-            error.filename = str(path)
-        raise
-
-
-def _mode_for(path: Path) -> int:
-    """The mode the file has now, or what a new file would get (umask applied)."""
-    try:
-        return path.stat().st_mode & 0o7777
-    except OSError:
-        pass
-    umask = 0o022  # os.umask() can only be read by setting it, which races with other threads
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                umask = int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0o666 & ~umask
 
 
 # A query of nothing but `is:` and `tag:` filters, joined by spaces or AND: the

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .errors import ImportFormatError, IndexUnavailable, QueryError  # noqa: F401  (re-exported)
+
 # arXiv's short category names on listing pages map to their full form.
 # "ML" alone is statistics' machine learning; every other two-letter code is cs.
 _STAT_CODES = {"ML": "stat.ML", "AP": "stat.AP", "CO": "stat.CO", "ME": "stat.ME", "TH": "stat.TH"}
@@ -204,25 +206,3 @@ class Skip:
 class ParseResult:
     records: list[PaperRecord] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
-
-
-class ImportFormatError(Exception):
-    """Input that cannot be imported; names the file and line."""
-
-    def __init__(self, source: str, line: int | None, message: str):
-        self.source = source
-        self.line = line
-        self.message = message
-        where = f"{source}:{line}" if line else source
-        super().__init__(f"{where}: {message}")
-
-
-# --- searching (here, not in search_index, so that importing them needs no Whoosh) --
-
-
-class QueryError(ValueError):
-    """A query the user typed that does not parse; the message says why."""
-
-
-class IndexUnavailable(QueryError):
-    """The index cannot answer (it is damaged); it is rebuilt from the store."""

@@ -19,6 +19,7 @@ from textual import events
 from textual.widgets import Input, OptionList, ProgressBar, Static, TextArea
 from textual.worker import WorkerCancelled
 
+from store.errors import LibraryBusy
 from store.library import Library
 from tui.app import PapersApp
 from tui.screens.export import ExportScreen
@@ -891,8 +892,8 @@ async def test_a_change_waits_for_another_writer_instead_of_failing(running, lib
 
     def busy_once(*args, **kwargs):
         calls.append(args)
-        if len(calls) == 1:  # what SQLite says when another process held the lock past the timeout
-            raise sqlite3.OperationalError("database is locked")
+        if len(calls) == 1:  # what the store says when another process held the lock past the timeout
+            raise LibraryBusy("another papers-tui is writing to this library")
         return real_mark(*args, **kwargs)
 
     monkeypatch.setattr(library, "mark", busy_once)

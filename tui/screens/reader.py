@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
-import sqlite3
 import webbrowser
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
+from store.errors import retry_while_busy
 from store.library import ImportReport, Library, Progress, QueryError
 from store.model import Paper
 
@@ -47,8 +47,6 @@ from .pick import PickScreen
 from .prompt import PromptScreen, TagSuggester
 from .save_queue import SaveQueue
 
-# Each attempt waits up to the store's busy timeout (10 s) for another writer.
-SAVE_ATTEMPTS = 30
 from .views import UNREAD, VIEWS, View, combined_query, export_filename, next_sort, related_view, tag_view
 
 # A view read waits this long for queued changes, so that it sees them.
@@ -502,20 +500,19 @@ class ReaderScreen(Screen[None]):
         library = self.library
         if job.work is not None:
             self.post_message(WorkProgress(job.work, ""))
-        for attempt in range(1, SAVE_ATTEMPTS + 1):
-            try:
-                result = job.run(library)
-                return SaveDone(job, result, library.papers(job.paper_ids), library.counts(), library.tag_counts())
-            except sqlite3.OperationalError as error:
-                # Another process holds the write lock past the busy timeout (a long import):
-                # a change is one transaction, so it is safe to try again rather than lose it.
-                if "locked" not in str(error) or attempt == SAVE_ATTEMPTS:
-                    return SaveFailed(job, describe(error))
-                if attempt == 1:
-                    self.app.call_from_thread(self.notify, "Another papers-tui is writing; your change waits for it.")
-            except Exception as error:  # reported to the reader; the changes queued after it still run
-                return SaveFailed(job, describe(error))
-        raise AssertionError("unreachable")
+
+        def run_once() -> Message:
+            result = job.run(library)
+            return SaveDone(job, result, library.papers(job.paper_ids), library.counts(), library.tag_counts())
+
+        def tell_waiting() -> None:
+            self.app.call_from_thread(self.notify, "Another papers-tui is writing; your change waits for it.")
+
+        try:
+            # A change is one transaction, so a busy library is safe to try again rather than lose it.
+            return retry_while_busy(run_once, on_wait=tell_waiting)
+        except Exception as error:  # reported to the reader; the changes queued after it still run
+            return SaveFailed(job, describe(error))
 
     # --- messages from the workers ------------------------------------------------------
 
