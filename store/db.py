@@ -11,13 +11,13 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import LibraryBusy, SchemaError
+from .errors import LibraryBusy, SchemaError, StorageError
 
 BUSY_TIMEOUT_MS = 10_000
 
 # Append only: a migration, once released, never changes. Each runs in its own
 # transaction and bumps PRAGMA user_version to its number. `Library` passes a
-# `before_upgrade` hook that backs the file up first (store/safety.py).
+# `before_upgrade` hook that backs the file up first (store/backup.py).
 # Before adding migration N+1, keep a library of version N: run
 # `python tests/data/old_libraries/build.py` (it writes vN.sqlite3 and its
 # expected contents); tests/test_reliability_migrations.py opens every one.
@@ -164,6 +164,17 @@ class Database:
                     pass  # made in another thread that is gone; SQLite frees it
             self._connections.clear()
         self._local = threading.local()
+
+
+@contextmanager
+def storage_errors(path: Path):
+    """For a caller at the edge (the CLI): a SQLite error that escapes, a damaged file
+    or a full disk, becomes a `StorageError` naming the file, so the caller needs no
+    `sqlite3` to catch it. (Inside the store sqlite3's own errors pass through.)"""
+    try:
+        yield
+    except sqlite3.Error as error:
+        raise StorageError(f"{path}: {error}") from error
 
 
 def busy_or(error: sqlite3.OperationalError) -> Exception:

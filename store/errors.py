@@ -25,6 +25,11 @@ class LibraryBusy(LibraryError):
     is safe to try again: `retry_while_busy` does."""
 
 
+class StorageError(LibraryError):
+    """The database file cannot be read or written: damaged, not a database, a
+    full disk (`db.storage_errors` raises it, naming the file)."""
+
+
 class ImportFormatError(Exception):
     """Input that cannot be imported; names the file and line."""
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from store.library import Library
-from store.safety import index_problem
+from store.doctor import index_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = ROOT / "tests" / "kill_worker.py"

@@ -21,7 +21,8 @@ import pytest
 from store import search_index
 from store.importers import MAX_INPUT_BYTES
 from store.library import Library
-from store.safety import index_problem, backup_database, doctor
+from store.backup import backup_database
+from store.doctor import doctor, index_problem
 from tui.cli import main
 
 from .conftest import ROOT, snapshot

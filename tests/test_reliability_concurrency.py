@@ -12,7 +12,7 @@ import json
 import threading
 
 from store.library import Library
-from store.safety import index_problem
+from store.doctor import index_problem
 
 from .reliability_helpers import Ledger, Worker, check_library
 

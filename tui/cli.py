@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import shutil
-import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
-from store.db import SchemaError
+from store.db import storage_errors
+from store.errors import ImportFormatError, LibraryError, QueryError, SchemaError, retry_while_busy
 from store.importers import FORMATS
-from store.library import ImportFormatError, Library, LibraryError, QueryError, default_library_dir
+from store.index_sync import IndexStatus
+from store.library import Library, default_library_dir
 from store.model import Paper
+from store.query import Sort
+from store.styles import DEFAULT_STYLE, Style
 
 from .progress import ProgressBar
 from .text import safe_text
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-STYLES = ("arxiv", "scholar", "biblatex")
+T = TypeVar("T")
 EXAMPLE_SUFFIXES = (".txt", ".bib", ".jsonl")
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "docs" / "examples"
 
@@ -53,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", parents=[common], help="list papers")
     listing.add_argument("--query", "-q")
-    listing.add_argument("--sort", choices=("date", "title", "added", "relevance"), default="date")
+    listing.add_argument("--sort", choices=[sort.value for sort in Sort], default=Sort.DATE.value)
     listing.add_argument("--limit", type=int)
     listing.add_argument("--json", action="store_true")
 
@@ -72,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", parents=[common], help="write BibTeX")
     export.add_argument("--query", "-q")
     export.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
-    export.add_argument("--style", choices=STYLES, default="arxiv")
+    export.add_argument("--style", choices=[style.value for style in Style], default=DEFAULT_STYLE.value)
     export.add_argument("--key-pattern", help="pattern for new citation keys, e.g. '{author}{year}{word}'")
 
     commands.add_parser("reindex", parents=[common], help="rebuild the search index from the store")
@@ -95,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     if command == "app":
         return run_app(directory, args.demo_if_missing)
     try:
-        with Library(directory) as library:
+        # A damaged file or a full disk comes back as a StorageError naming the database.
+        with storage_errors(Library.database_file(directory)), Library(directory) as library:
             if command in INDEX_COMMANDS and (command == "search" or getattr(args, "query", None)):
                 ensure_index(library, args)
             return COMMANDS[command](library, args)
@@ -104,9 +109,6 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except OSError as error:
         print(f"papers-tui: {safe_text(str(error.filename or ''))}: {error.strerror or error}", file=sys.stderr)
-        return EXIT_ERROR
-    except sqlite3.Error as error:  # a damaged file, a full disk, another program holding a lock
-        print(f"papers-tui: {directory / 'library.sqlite3'}: {error}", file=sys.stderr)
         return EXIT_ERROR
     except UnicodeError:  # arguments hold bytes that are not UTF-8 (Python keeps them as surrogates)
         print("papers-tui: an argument is not valid UTF-8 text", file=sys.stderr)
@@ -143,10 +145,20 @@ def describe_inputs(paths: list[str]) -> str:
     return "standard input" if paths[0] == "-" else safe_text(Path(paths[0]).name)
 
 
+def writing(change: Callable[[], T]) -> T:
+    """Run a change to the library, again while another papers-tui holds it (said once on stderr)."""
+
+    def tell() -> None:
+        print("papers-tui: another papers-tui is writing to this library; waiting for it…", file=sys.stderr)
+
+    return retry_while_busy(change, on_wait=tell)
+
+
 def cmd_import(library: Library, args) -> int:
     with progress_bar(args) as bar:
         bar.note(f"reading {describe_inputs(args.paths)}…")  # parsing reports no progress
-        reports = library.import_paths(args.paths, fmt=args.format, progress=bar)
+        parsed = library.parse_paths(args.paths, fmt=args.format)  # once: stdin cannot be read twice
+        reports = writing(lambda: library.import_parsed(parsed, progress=bar))
     for report in reports:
         print(
             f"{safe_text(report.source)} ({report.format}): {report.added} added, {report.merged} merged, "
@@ -168,24 +180,26 @@ def cmd_list(library: Library, args) -> int:
 def cmd_mark(library: Library, args) -> int:
     if args.read is None and args.starred is None:
         raise LibraryError("say what to mark: --read, --unread, --star or --unstar")
-    library.mark(library.resolve(args.keys), read=args.read, starred=args.starred)
+    ids = library.resolve(args.keys)
+    writing(lambda: library.mark(ids, read=args.read, starred=args.starred))
     return EXIT_OK
 
 
 def cmd_tag(library: Library, args) -> int:
     if not args.add and not args.remove:
         raise LibraryError("say which tags: --add NAME or --remove NAME")
-    library.tag(library.resolve(args.keys), add=args.add, remove=args.remove)
+    ids = library.resolve(args.keys)
+    writing(lambda: library.tag(ids, add=args.add, remove=args.remove))
     return EXIT_OK
 
 
 def cmd_export(library: Library, args) -> int:
     if args.key_pattern:
-        library.set_key_pattern(args.key_pattern)
-    ids = library.ids(args.query, sort="date")
+        writing(lambda: library.set_key_pattern(args.key_pattern))
+    ids = library.ids(args.query, sort=Sort.DATE)
     try:
-        with progress_bar(args) as bar:
-            text = library.export(ids, args.output, style=args.style, progress=bar)
+        with progress_bar(args) as bar:  # an export keys the papers without one: a write
+            text = writing(lambda: library.export(ids, args.output, style=args.style, progress=bar))
     except OSError as error:
         print(f"papers-tui: cannot write {safe_text(str(args.output))}: {error.strerror or error}; "
               "nothing was written (an existing file is unchanged)", file=sys.stderr)
@@ -205,10 +219,10 @@ def cmd_reindex(library: Library, args) -> int:
 
 
 def cmd_doctor(library: Library, args) -> int:
-    from store.safety import doctor
+    from store.doctor import doctor
 
     with progress_bar(args) as bar:
-        report = doctor_with_progress(doctor, library, repair=not args.check_only, bar=bar)
+        report = doctor(library, repair=not args.check_only, progress=bar)
     print(f"checking {library.directory}")
     for finding in report.findings:
         print(f"  {finding.status:<6} {safe_text(finding.message)}")
@@ -227,29 +241,10 @@ def cmd_backup(library: Library, args) -> int:
     return EXIT_OK
 
 
-def doctor_with_progress(doctor, library: Library, repair: bool, bar: ProgressBar):
-    """`doctor`, its rebuild of the index drawn on the bar.
-
-    Until `store.safety.doctor` takes a progress callback itself, the library's `reindex`
-    is given the bar for the time of the check."""
-    if "progress" in inspect.signature(doctor).parameters:
-        return doctor(library, repair=repair, progress=bar)
-    reindex = library.reindex
-
-    def reindex_with_bar(progress=None):
-        return reindex(progress=progress or bar)
-
-    library.reindex = reindex_with_bar
-    try:
-        return doctor(library, repair=repair)
-    finally:
-        del library.reindex  # the class's method again
-
-
 def ensure_index(library: Library, args) -> None:
     """Before a query from the command line: an index behind the store is rebuilt first."""
     status = library.index_status()
-    if status != "current":
+    if status != IndexStatus.CURRENT:
         print(f"papers-tui: the search index is {status}; rebuilding it from the library…", file=sys.stderr)
         with progress_bar(args) as bar:
             repaired = library.repair_index(progress=bar)

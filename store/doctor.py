@@ -1,93 +1,27 @@
-"""Keeping a library whole: consistent backups, and the `doctor` check and repair.
+"""`doctor`: check a library's integrity and repair what can be repaired.
 
-Backups use SQLite's online backup API, so they are consistent snapshots even
-while other windows or commands write. `doctor` checks what can go wrong
-(docs/reliability.md lists it) and repairs what it can: orphaned rows, unused
-tags, and a search index that is stale, damaged or disagrees with the store.
+It checks what can go wrong (docs/reliability.md lists it) and repairs orphaned
+rows, unused tags, and a search index that is stale, damaged or disagrees with
+the store. It uses the `Library` as any caller does: its public methods, its
+database and its index.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .db import BUSY_TIMEOUT_MS, SCHEMA_VERSION, drop_unused_tags, schema_version
+from . import meta
+from .backup import BACKUP_DIR
+from .db import SCHEMA_VERSION, drop_unused_tags, schema_version
+from .index_sync import IndexStatus
+from .progress import Progress
+from .query import State
 
 if TYPE_CHECKING:
     from .library import Library
-
-BACKUP_DIR = "backups"
-
-
-# --- backups ------------------------------------------------------------------------------
-
-
-def default_backup_path(directory: Path, label: str = "") -> Path:
-    """backups/library-[label-]<local time>.sqlite3 inside the library, never an existing file."""
-    return stamped_path(Path(directory) / BACKUP_DIR, label)
-
-
-def stamped_path(folder: Path, label: str = "") -> Path:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    name = f"library-{label + '-' if label else ''}{stamp}"
-    path = folder / f"{name}.sqlite3"
-    number = 1
-    while path.exists():
-        path = folder / f"{name}-{number}.sqlite3"
-        number += 1
-    return path
-
-
-def backup_database(source: Path, destination: Path) -> Path:
-    """Copy the database at `source` to `destination` (a file, or a directory to put
-    one in) with SQLite's backup API: a consistent snapshot taken in one step,
-    while other connections keep reading and writing. The copy is a single
-    self-contained file, checked, and renamed into place only when whole."""
-    destination = Path(destination).expanduser()
-    if destination.is_dir():
-        destination = stamped_path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent)
-    os.close(fd)
-    try:
-        src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)
-        try:
-            dst = sqlite3.connect(tmp)
-            try:
-                src.backup(dst)  # pages=-1: everything in one step, under one read snapshot
-                dst.execute("PRAGMA journal_mode = DELETE")  # no -wal file beside the copy
-                result = dst.execute("PRAGMA quick_check").fetchone()[0]
-                if result != "ok":
-                    raise sqlite3.DatabaseError(f"the copy does not check out: {result}")
-            finally:
-                dst.close()
-        finally:
-            src.close()
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, destination)
-    except BaseException:
-        for leftover in (tmp, tmp + "-journal", tmp + "-wal", tmp + "-shm"):
-            try:
-                os.unlink(leftover)
-            except FileNotFoundError:
-                pass
-        raise
-    return destination
-
-
-def backup_before_upgrade(db_path: Path, version: int) -> Path:
-    """Called by `migrate` before it changes an existing library's schema."""
-    return backup_database(db_path, default_backup_path(Path(db_path).parent, f"v{version}"))
-
-
-# --- doctor -------------------------------------------------------------------------------
 
 
 @dataclass
@@ -109,15 +43,16 @@ class DoctorReport:
         return all(f.status in ("ok", "fixed") for f in self.findings)
 
 
-def doctor(library: Library, repair: bool = True) -> DoctorReport:
-    """Check the library's integrity; with `repair`, fix what can be fixed."""
+def doctor(library: Library, repair: bool = True, progress: Progress | None = None) -> DoctorReport:
+    """Check the library's integrity; with `repair`, fix what can be fixed
+    (`progress` is given the rebuild of the index, if it needs one)."""
     report = DoctorReport()
     conn = library.db.conn
     if not _check_database(conn, report):
         return report  # a damaged file: nothing else can be trusted; restore a backup
     _check_orphans(library, report, repair)
-    _check_generation(conn, report, repair, library)
-    _check_index(library, report, repair)
+    _check_generation(library, report, repair)
+    _check_index(library, report, repair, progress)
     return report
 
 
@@ -160,23 +95,23 @@ def _check_orphans(library: Library, report: DoctorReport, repair: bool) -> None
             if table.isidentifier():
                 tx.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT value FROM json_each(?))", (json.dumps(rowids),))
         drop_unused_tags(tx)
-        library._bump_generation(tx)
+        meta.bump_generation(tx)  # the store changed behind the index: it is rebuilt below
     report.add("fixed", message + " (deleted)")
 
 
-def _check_generation(conn: sqlite3.Connection, report: DoctorReport, repair: bool, library: Library) -> None:
-    row = conn.execute("SELECT value FROM meta WHERE name = 'generation'").fetchone()
-    if row is None or str(row[0]).isdigit():
+def _check_generation(library: Library, report: DoctorReport, repair: bool) -> None:
+    value = meta.read(library.db.conn, meta.GENERATION)
+    if value is None or str(value).isdigit():
         return
     if not repair:
-        report.add("found", f"meta.generation is not a number: {row[0]!r}")
+        report.add("found", f"meta.generation is not a number: {value!r}")
         return
     with library.db.transaction() as tx:
-        tx.execute("UPDATE meta SET value = '1' WHERE name = 'generation'")
-    report.add("fixed", f"meta.generation was not a number ({row[0]!r}); reset (the index is rebuilt)")
+        meta.write(tx, meta.GENERATION, "1")
+    report.add("fixed", f"meta.generation was not a number ({value!r}); reset (the index is rebuilt)")
 
 
-def _check_index(library: Library, report: DoctorReport, repair: bool) -> None:
+def _check_index(library: Library, report: DoctorReport, repair: bool, progress: Progress | None) -> None:
     problem = index_problem(library)
     if problem is None:
         report.add("ok", f"search index current: {library.index.doc_count()} documents for {library.count()} papers")
@@ -185,7 +120,7 @@ def _check_index(library: Library, report: DoctorReport, repair: bool) -> None:
         report.add("found", f"search index {problem}")
         return
     try:
-        library.reindex()
+        library.reindex(progress)
     except Exception as error:  # noqa: BLE001 - reported, and the exit status says so
         report.add("failed", f"search index {problem}; rebuilding failed: {error}")
         return
@@ -199,11 +134,11 @@ def _check_index(library: Library, report: DoctorReport, repair: bool) -> None:
 def index_problem(library: Library) -> str | None:
     """What is wrong with the index, or None when it agrees with the store."""
     status = library.index_status()
-    if status == "damaged":
+    if status == IndexStatus.DAMAGED:
         return f"damaged ({library.index.problem})"
-    if status == "missing":
+    if status == IndexStatus.MISSING:
         return "has no record of the library state it reflects (new, or made by an older version)"
-    if status == "stale":
+    if status == IndexStatus.STALE:
         return f"stale (reflects generation {library.index.indexed_generation()}, the store is at {library.generation()})"
     try:
         indexed = library.index.indexed_ids()
@@ -211,8 +146,8 @@ def index_problem(library: Library) -> str | None:
         if indexed != stored:
             return f"disagrees with the store ({len(stored - indexed)} papers missing, {len(indexed - stored)} extra)"
         conn = library.db.conn
-        for state, sql in (("read", "read = 1"), ("unread", "read = 0"), ("starred", "starred = 1")):
-            in_store = {row[0] for row in conn.execute(f"SELECT id FROM papers WHERE {sql}")}
+        for state in State:
+            in_store = {row[0] for row in conn.execute(f"SELECT p.id FROM papers p WHERE {state.sql}")}
             in_index = {pid for pid, _ in library.index.search(f"is:{state}")}
             if in_store != in_index:
                 return f"disagrees with the store on is:{state} ({len(in_store ^ in_index)} papers)"

@@ -1,0 +1,167 @@
+"""The query language, as far as the store needs to know it: one home.
+
+A query is read once (`parse`) into a `Query` that says who answers it:
+
+- the **store** answers views: no query, or only `is:` (`State`) and `tag:`
+  filters joined by spaces or AND, in SQL (`Query.where`), without loading the
+  query parser or Whoosh at all;
+- the **index** answers everything else (words, fields such as `author:` or
+  `year:`, OR, NOT, phrases), the whole text at once; its parser lives with the
+  index (store/search_index.py), which holds the same `is:` terms (`index_doc`
+  writes `State.holds`) and tag names.
+
+To add a state filter (`is:skimmed`): one member of `State` (its SQL condition
+and when a paper is in it, side by side), plus a column if it needs one. The
+store answers it in views, `index_doc` writes its term, `doctor` checks that
+store and index agree on it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from operator import attrgetter
+from typing import TYPE_CHECKING
+
+from .errors import LibraryError
+
+if TYPE_CHECKING:
+    from .model import Paper
+
+
+class State(StrEnum):
+    """An `is:` filter: its name (the term the index holds), the condition on the
+    store's `papers p`, and whether a paper is in it (what the index is told)."""
+
+    sql: str
+    holds: Callable[[Paper], object]
+
+    def __new__(cls, name: str, sql: str, holds: Callable[[Paper], object]) -> State:
+        member = str.__new__(cls, name)
+        member._value_ = name
+        member.sql = sql
+        member.holds = holds
+        return member
+
+    READ = "read", "p.read = 1", attrgetter("read")
+    UNREAD = "unread", "p.read = 0", lambda paper: not paper.read
+    STARRED = "starred", "p.starred = 1", attrgetter("starred")
+    UNTITLED = "untitled", "(p.title IS NULL OR p.title = '')", lambda paper: not paper.title
+
+
+def states_of(paper: Paper) -> list[str]:
+    """The `is:` terms the index holds for `paper`."""
+    return [state.value for state in State if state.holds(paper)]
+
+
+class Sort(StrEnum):
+    """The orders of a list; `order_by` is the SQL ranking of the whole library
+    (relevance has none: the index ranks, and views show it by date)."""
+
+    order_by: str
+
+    def __new__(cls, name: str, order_by: str) -> Sort:
+        member = str.__new__(cls, name)
+        member._value_ = name
+        member.order_by = order_by
+        return member
+
+    DATE = "date", "p.date DESC, p.id DESC"  # in DESC order SQLite puts papers without a date last
+    TITLE = "title", "coalesce(p.title, '~') COLLATE NOCASE, p.id"
+    ADDED = "added", "p.added DESC, p.id DESC"
+    RELEVANCE = "relevance", ""
+
+
+def sort_named(name: str) -> Sort:
+    try:
+        return Sort(name)
+    except ValueError:
+        names = [sort.value for sort in Sort]
+        raise LibraryError(f"unknown sort {name!r}; choose {', '.join(names[:-1])} or {names[-1]}") from None
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query read once: the filters the store answers, or the text the index does."""
+
+    text: str  # as typed ("" for none)
+    states: tuple[str, ...] = ()  # `is:` values, lower-cased (an unknown one matches nothing)
+    tags: tuple[str, ...] = ()  # `tag:` names, case folded (the index matches whole names)
+    for_index: bool = False  # the index answers the whole text
+
+    @property
+    def answered_by_store(self) -> bool:
+        return not self.for_index
+
+    def where(self, conn: sqlite3.Connection) -> tuple[list[str], list]:
+        """SQL conditions on `papers p` for a query the store answers: the same meaning as in the index."""
+        known = {state.value: state.sql for state in State}
+        where = [known.get(value, "0") for value in self.states]  # an unknown state matches nothing, as in the index
+        params: list = []
+        if self.tags:
+            names = [(tid, name.lower()) for tid, name in conn.execute("SELECT id, name FROM tags")]
+            for value in self.tags:
+                # Tags are matched as the index does: whole names, case folded.
+                tag_ids = [tid for tid, name in names if name == value]
+                where.append("p.id IN (SELECT paper_id FROM paper_tags WHERE tag_id IN (SELECT value FROM json_each(?)))")
+                params.append(json.dumps(tag_ids))
+        return where, params
+
+
+# A query of nothing but `is:` and `tag:` filters, joined by spaces or AND: the
+# store answers it without the query parser (or Whoosh) being loaded at all.
+_FILTER_TOKEN = re.compile(r"""\s*(?:(AND)|(is|state):(\w+)|(tags?):(?:"([^"]*)"|'([^']*)'|([^\s()"'\[\]{}:^~*?,]+)))\s*""")
+
+
+def parse(text: str | None) -> Query:
+    """Who answers `text`: the store (views) or the index (all the rest)."""
+    text = text or ""
+    if not text.strip():
+        return Query(text)
+    for_index = Query(text, for_index=True)
+    states: list[str] = []
+    tags: list[str] = []
+    position, joined = 0, True
+    while position < len(text):
+        match = _FILTER_TOKEN.match(text, position)
+        if not match or match.end() == position:
+            return for_index
+        if match.group(1):
+            if joined:
+                return for_index  # a leading or doubled AND: let the parser say what it means
+            joined = True
+        else:
+            if match.group(2):
+                states.append(match.group(3).lower())
+            else:
+                value = next(g for g in match.groups()[4:] if g is not None)
+                if "," in value:
+                    return for_index  # the index splits tags at commas; let it answer
+                tags.append(value.strip().lower())
+            joined = False
+        position = match.end()
+    if joined:
+        return for_index  # a trailing AND
+    return Query(text, tuple(states), tuple(tags))
+
+
+def tag_query(tag: str) -> str:
+    """The query of a tag's view: the whole name, quoted."""
+    quote = "'" if '"' in tag else '"'
+    return f"tags:{quote}{tag}{quote}"
+
+
+def state_query(state: State) -> str:
+    return f"is:{state}"
+
+
+def combined_query(*parts: str) -> str:
+    """A view's query narrowed by a search; each part is bracketed so an OR stays inside it."""
+    parts = tuple(part for part in parts if part.strip())
+    if len(parts) == 1:
+        return parts[0]
+    return " AND ".join(f"({part})" for part in parts)
