@@ -4,6 +4,11 @@ Identifiers (arXiv id, DOI) and normalised titles are exact. Abstracts may be
 lightly reworded between a listing and arXiv (a new version, changed quotes),
 so they are compared as sets of word 3-grams: a sketch of the smallest shingle
 hashes finds candidates through an SQL index, and the full sets decide.
+
+Words are runs of letters and digits in any script; in scripts written without
+spaces (Chinese, Japanese, Thai...) each character is a word, so 3-grams are
+character 3-grams there. (Counting only a-z words made every Chinese abstract a
+handful of Latin fragments, and different papers looked alike.)
 """
 
 from __future__ import annotations
@@ -23,7 +28,15 @@ MIN_JACCARD = 0.25
 
 
 _COMBINING_RE = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-_WORD_RE = re.compile(r"[a-z0-9]+")
+# A CJK ideograph, kana, Thai, Lao, Khmer or Myanmar character is a word of its
+# own (those scripts put no spaces between words; Korean does); any other run of
+# letters and digits is one word.
+DEDUP_VERSION = 2  # bump when words() changes: stored title_norm, abstract_hash and sketches are recomputed
+_UNSPACED = (
+    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+)
+_WORD_RE = re.compile(f"[{_UNSPACED}]|[^\\W_{_UNSPACED}]+")
 
 
 def fold(text: str) -> str:
