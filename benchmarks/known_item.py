@@ -19,7 +19,9 @@ STOP_WORDS = frozenset(
     between both but by can do does for from further has have how if in into is it its more most new
     not of on or other our over such than that the their them then there these they this those
     through to toward towards under using via was we were what when where which while who why will
-    with within without you your""".split()
+    with within without you your
+    across although because each even however like many much only often since some still thus
+    therefore very well whether yet""".split()
 )
 # Words of any abstract's opening that say nothing of what the paper is about.
 ABSTRACT_FILLER = frozenset(

@@ -151,9 +151,9 @@ def load_docs(library: Library) -> dict[int, Doc]:
     return docs
 
 
-def build_anchor(path: Path, docs: dict[int, Doc]):
+def build_anchor(path: Path, docs: dict[int, Doc], tokenizer: str = "plain"):
     rows = ((d.id, d.title, "; ".join(d.authors), d.abstract) for d in docs.values())
-    return fts_anchor.build(path, rows)
+    return fts_anchor.build(path, rows, tokenizer)
 
 
 def title_twins(docs: dict[int, Doc]) -> dict[int, set[int]]:
@@ -221,11 +221,11 @@ def summarize(results: list[dict]) -> dict:
     return report
 
 
-def evaluate(library: Library, anchor_path: Path, targets: int, seed: int, held_back_seed: int) -> dict:
+def evaluate(library: Library, anchor_path: Path, targets: int, seed: int, held_back_seed: int, tokenizer: str = "plain") -> dict:
     """The whole measurement on an open library: both query sets, both engines."""
     docs = load_docs(library)
     started = time.perf_counter()
-    anchor = build_anchor(anchor_path, docs)
+    anchor = build_anchor(anchor_path, docs, tokenizer)
     log(f"FTS5 anchor over {len(docs)} papers built in {time.perf_counter() - started:.1f} s")
     try:
         twins = title_twins(docs)
@@ -242,7 +242,7 @@ def evaluate(library: Library, anchor_path: Path, targets: int, seed: int, held_
         "held_back_seed": held_back_seed,
         "limit": LIMIT,
         "anchor": {"engine": "SQLite FTS5 bm25", "weights": dict(zip(("title", "authors", "abstract"), fts_anchor.WEIGHTS, strict=True)),
-                   "tokenizer": fts_anchor.TOKENIZER},
+                   "tokenizer": fts_anchor.TOKENIZERS[tokenizer]},
         "sets": {name: summarize(results) for name, results in runs.items()},
         "queries": runs,
     }
@@ -263,6 +263,7 @@ def table(report: dict) -> str:
     lines = [
         f"known-item search, {report['papers']:,} papers: {report['targets_per_kind']} targets per kind, "
         f"seed {report['seed']} (tuning), {report['held_back_seed']} (held back); rank within the top {report['limit']}",
+        f"anchor: FTS5 bm25, weights {report['anchor']['weights']}, tokenize '{report['anchor']['tokenizer']}'",
         "",
         f"{'set':<10} {'kind':<13} {'n':>3}   {'ours MRR':>8} {'@1':>5} {'@10':>5}   {'FTS5 MRR':>8} {'@1':>5} {'@10':>5}   {'ratio':>5}",
     ]
@@ -305,6 +306,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help=f"seed of the held-back queries (default {HELD_BACK_SEED}); report, never tune on them")
     parser.add_argument("--workdir", type=Path, help="where the library is built and kept (default /tmp/papers-search-eval-N)")
     parser.add_argument("--corpus", type=Path, default=find_corpus(), help="the .jsonl.xz corpus")
+    parser.add_argument("--anchor", choices=sorted(fts_anchor.TOKENIZERS), default="plain",
+                        help="the FTS5 anchor's words: plain (default) or porter (stemmed; its prefix queries miss)")
     parser.add_argument("--json", action="store_true", help="print one JSON object (with every query) instead of the table")
     parser.add_argument("--show-queries", action="store_true", help="after the table, every query and the target's ranks")
     args = parser.parse_args(argv)
@@ -321,7 +324,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     directory = ensure_library(args.workdir, args.papers, args.corpus)
     with Library(directory) as library:
-        report = evaluate(library, args.workdir / "anchor-fts5.sqlite3", args.targets, args.seed, args.held_back_seed)
+        report = evaluate(library, args.workdir / "anchor-fts5.sqlite3", args.targets, args.seed, args.held_back_seed,
+                          args.anchor)
     report["library"] = str(directory)
     if args.json:
         print(json.dumps(report, indent=1))
