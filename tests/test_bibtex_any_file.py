@@ -12,6 +12,7 @@ from store.bibtex import (
     add_crossref_parents,
     crossref_order,
     export_bibtex,
+    ids_of,
     parse_bibtex,
 )
 from store.model import ImportFormatError
@@ -220,3 +221,9 @@ def test_aliases_become_ids_in_biblatex_and_copies_in_bibtex_styles():
     assert [line for line in bibtex.splitlines() if line.startswith("@")] == [
         "@misc{millidge2020deep,", "@misc{millidge2019deep,", "@misc{millidge_deep_2019,"]
     assert export_bibtex([paper], style="arxiv", aliases=False).count("@misc") == 1
+
+
+def test_biblatex_ids_are_read_back_as_the_other_keys():
+    paper = WithAliases(make_paper("k1", title="T", authors=["A B"]), ["k2", "k3"])
+    (record,) = parse_bibtex(export_bibtex([paper], style="biblatex"), "x.bib").records
+    assert (record.key, ids_of(record.extra)) == ("k1", ["k2", "k3"])

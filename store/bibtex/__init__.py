@@ -14,7 +14,7 @@ Pure functions: text in, records or text out. No SQLite, no search index.
 from .crossref import add_crossref_parents, crossref_of, crossref_order
 from .export import STYLES, export_bibtex
 from .keys import DEFAULT_KEY_PATTERN, make_citation_key
-from .parse import MAX_BRACE_DEPTH, BibParseResult, parse_bibtex
+from .parse import MAX_BRACE_DEPTH, BibParseResult, ids_of, parse_bibtex
 
 __all__ = [
     "DEFAULT_KEY_PATTERN",
@@ -25,6 +25,7 @@ __all__ = [
     "crossref_of",
     "crossref_order",
     "export_bibtex",
+    "ids_of",
     "make_citation_key",
     "parse_bibtex",
 ]

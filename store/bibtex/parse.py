@@ -111,6 +111,12 @@ def parse_bibtex(text: str, source: str, macros: dict[str, str] | None = None) -
     return result
 
 
+def ids_of(extra: dict[str, str]) -> list[str]:
+    """The other keys an entry is known by: biblatex's `ids = {a, b}` (kept in
+    `extra` by the parser), for the store to hold as the paper's aliases."""
+    return [key.strip() for key in extra.get("ids", "").split(",") if key.strip()]
+
+
 def _raise_nothing_readable(skipped: list[Skip], source: str) -> None:
     if skipped:
         first = skipped[0]
