@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .files import STDOUT, mode_for, output_target, write_in_place
 from .db import BUSY_TIMEOUT_MS, SCHEMA_VERSION, drop_unused_tags, schema_version
 
 if TYPE_CHECKING:
@@ -44,15 +46,36 @@ def stamped_path(folder: Path, label: str = "") -> Path:
     return path
 
 
-def backup_database(source: Path, destination: Path) -> Path:
-    """Copy the database at `source` to `destination` (a file, or a directory to put
-    one in) with SQLite's backup API: a consistent snapshot taken in one step,
-    while other connections keep reading and writing. The copy is a single
-    self-contained file, checked, and renamed into place only when whole."""
-    destination = Path(destination).expanduser()
-    if destination.is_dir():
-        destination = stamped_path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
+def backup_database(source: Path, destination: Path | str) -> Path:
+    """Copy the database at `source` to `destination` with SQLite's backup API: a
+    consistent snapshot taken in one step, while other connections keep reading
+    and writing. The destination follows store/files.py's rules: a directory gets
+    a new stamped file in it; a file (at the end of any symlinks) is replaced by
+    rename only when the copy is whole and checked; `-`, a FIFO or a terminal is
+    sent the copy as it is (made first in a temporary directory); anything else is
+    refused. Returns where the copy went."""
+    given = os.fspath(destination) if destination is not None else ""
+    if given and given != STDOUT and Path(given).expanduser().is_dir():
+        folder = Path(os.path.realpath(Path(given).expanduser()))
+        return _backup_to_file(source, stamped_path(folder))
+    kind, target = output_target(given)
+    if kind == "file":
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return _backup_to_file(source, target)
+    with tempfile.TemporaryDirectory(prefix="papers-tui-backup-") as folder:
+        copy = _backup_to_file(source, Path(folder) / "library.sqlite3")
+        data = copy.read_bytes()
+    if kind == "stdout":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return Path(STDOUT)
+    write_in_place(target, data)
+    return target
+
+
+def _backup_to_file(source: Path, destination: Path) -> Path:
+    """The copy, made in a temporary file beside `destination` and renamed over it."""
     fd, tmp = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent)
     os.close(fd)
     try:
@@ -71,6 +94,8 @@ def backup_database(source: Path, destination: Path) -> Path:
             src.close()
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        if destination.exists():
+            os.chmod(tmp, mode_for(destination))  # a replaced file keeps its mode
         os.replace(tmp, destination)
     except BaseException:
         for leftover in (tmp, tmp + "-journal", tmp + "-wal", tmp + "-shm"):
