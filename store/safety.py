@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .files import STDOUT, mode_for, output_target, write_in_place
-from .db import BUSY_TIMEOUT_MS, SCHEMA_VERSION, drop_unused_tags, schema_version
+from .db import SCHEMA_VERSION, connect_read_only, drop_unused_tags, schema_version
 
 if TYPE_CHECKING:
     from .library import Library
@@ -79,7 +79,7 @@ def _backup_to_file(source: Path, destination: Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent)
     os.close(fd)
     try:
-        src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)
+        src = connect_read_only(source)  # a read-only library can be backed up too
         try:
             dst = sqlite3.connect(tmp)
             try:
