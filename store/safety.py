@@ -8,6 +8,7 @@ tags, and a search index that is stale, damaged or disagrees with the store.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sqlite3
@@ -88,6 +89,8 @@ def _backup_to_file(source: Path, destination: Path) -> Path:
                 result = dst.execute("PRAGMA quick_check").fetchone()[0]
                 if result != "ok":
                     raise sqlite3.DatabaseError(f"the copy does not check out: {result}")
+            except sqlite3.OperationalError as error:
+                raise _copy_error(error, destination) from error
             finally:
                 dst.close()
         finally:
@@ -105,6 +108,17 @@ def _backup_to_file(source: Path, destination: Path) -> Path:
                 pass
         raise
     return destination
+
+
+# SQLite's errors that come from writing the copy, not from reading the library.
+_WRITE_ERRORS = {sqlite3.SQLITE_FULL: errno.ENOSPC, sqlite3.SQLITE_IOERR: errno.EIO,
+                 sqlite3.SQLITE_CANTOPEN: errno.EACCES, sqlite3.SQLITE_READONLY: errno.EROFS}
+
+
+def _copy_error(error: sqlite3.OperationalError, destination: Path) -> Exception:
+    """A failure to write the copy, as an OSError naming the copy (not the library)."""
+    code = _WRITE_ERRORS.get((getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF)
+    return OSError(code, f"cannot write the backup: {error}", str(destination)) if code else error
 
 
 def backup_before_upgrade(db_path: Path, version: int) -> Path:

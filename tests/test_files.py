@@ -6,9 +6,12 @@ Every node is made by the test in its temporary directory: the machine's own
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sqlite3
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -20,7 +23,7 @@ from store.files import output_target, write_output
 from store.safety import backup_database
 from tui.cli import main
 
-from .conftest import snapshot
+from .conftest import ROOT, snapshot
 
 
 def run(capsys, *args):
@@ -275,3 +278,40 @@ def test_backup_into_a_directory_still_makes_a_new_file_there(filled, tmp_path):
     folder.mkdir()
     written = backup_database(filled / "library.sqlite3", folder)
     assert written.parent == folder and written.name.startswith("library-")
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs POSIX file size limits")
+def test_a_backup_that_fills_the_disk_names_the_copy_not_the_library(filled, tmp_path):
+    """A real short write, in a child process: the kernel stops the copy from growing
+    past 8 KiB (RLIMIT_FSIZE), as a full disk would, once the library is open."""
+    target = tmp_path / "out" / "copy.sqlite3"
+    target.parent.mkdir()
+    child = "\n".join([
+        "import resource, signal, sys",
+        "import store.safety as S",
+        "real = S._backup_to_file",
+        "def limited(source, destination):",
+        "    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)",
+        "    resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192))",
+        "    return real(source, destination)",
+        "S._backup_to_file = limited",
+        "from tui.cli import main",
+        f"sys.exit(main(['backup', '--library', {str(filled)!r}, {str(target)!r}]))",
+    ])
+    result = subprocess.run([sys.executable, "-c", child], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"papers-tui: {target}: cannot write the backup"), result.stderr
+    assert "library.sqlite3" not in result.stderr and list(target.parent.iterdir()) == []
+
+
+def test_backup_to_dash_sends_the_copy_to_standard_output(filled, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "tui.cli", "backup", "--library", str(filled), "-"],
+                            cwd=ROOT, capture_output=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.decode().startswith("backed up 7 papers to -")
+    (tmp_path / "piped.sqlite3").write_bytes(result.stdout)
+    with sqlite3.connect(tmp_path / "piped.sqlite3") as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert copy.execute("SELECT count(*) FROM papers").fetchone()[0] == 7
+    copy.close()
+    assert not (filled.parent / "-").exists() and not (ROOT / "-").exists()

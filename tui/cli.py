@@ -226,7 +226,8 @@ def cmd_doctor(library: Library, args) -> int:
 
 def cmd_backup(library: Library, args) -> int:
     path = library.backup(args.file)
-    print(f"backed up {library.count()} papers to {safe_text(str(path))}")
+    to_stdout = str(path) == "-"  # the copy itself went to standard output
+    print(f"backed up {library.count()} papers to {safe_text(str(path))}", file=sys.stderr if to_stdout else sys.stdout)
     return EXIT_OK
 
 
