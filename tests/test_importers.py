@@ -151,3 +151,10 @@ def test_every_limit_is_in_the_docs_with_its_number():
         row = next((line for line in docs.splitlines() if line.startswith(f"| {limit.name} |")), None)
         assert row is not None, f"{limit.name} is not in the limits table of docs/reliability.md"
         assert re.search(rf"\b{limit.maximum:,}\b", row), (limit.name, row)
+
+
+def test_json_nested_thousands_deep_is_a_message_not_a_traceback():
+    deep = lines(GOOD) + "[" * 100_000 + "]" * 100_000 + "\n"
+    with pytest.raises(ImportFormatError) as error:
+        parse_text(deep, "deep.jsonl")
+    assert error.value.line == 2 and "nested too deep" in error.value.message
