@@ -65,7 +65,7 @@ def check_output(path: str | os.PathLike) -> None:
 def write_output(path: str | os.PathLike, text: str) -> None:
     """Write `text` to what `path` points at, by the rules in this module's docstring."""
     kind, target = output_target(path)
-    if kind == "stdout":
+    if target is None:  # "stdout"
         sys.stdout.write(text)
         sys.stdout.flush()
     elif kind == "stream":

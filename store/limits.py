@@ -60,6 +60,12 @@ COUNT_LIMITS: dict[str, Limit] = {
     "extra": Limit("other BibTeX fields per entry", 1_000, "fields"),
 }
 
+class QueryTooLong(QueryError):
+    """A query over QUERY_LENGTH: a QueryError, shown where query errors are."""
+
+    limit = QUERY_LENGTH.name
+
+
 LIMITS: tuple[Limit, ...] = (
     QUERY_LENGTH, TAG_LENGTH, BIBTEX_NESTING, *FIELD_LIMITS.values(), *COUNT_LIMITS.values(),
 )
@@ -68,11 +74,9 @@ LIMITS: tuple[Limit, ...] = (
 def check_query(text: str) -> str:
     """The query, or a QueryError naming the limit (before any parser sees it)."""
     if len(text) > QUERY_LENGTH.maximum:
-        error = QueryError(
+        raise QueryTooLong(
             f"the query is {len(text):,} characters long; the limit is {QUERY_LENGTH.maximum:,} ({QUERY_LENGTH.name})"
         )
-        error.limit = QUERY_LENGTH.name
-        raise error
     return text
 
 

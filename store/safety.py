@@ -19,8 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .files import STDOUT, mode_for, output_target, write_in_place
 from .db import SCHEMA_VERSION, connect_read_only, drop_unused_tags, schema_version
+from .files import STDOUT, mode_for, output_target, write_in_place
 
 if TYPE_CHECKING:
     from .library import Library
@@ -60,13 +60,12 @@ def backup_database(source: Path, destination: Path | str) -> Path:
         folder = Path(os.path.realpath(Path(given).expanduser()))
         return _backup_to_file(source, stamped_path(folder))
     kind, target = output_target(given)
-    if kind == "file":
+    if kind == "file" and target is not None:
         target.parent.mkdir(parents=True, exist_ok=True)
         return _backup_to_file(source, target)
-    with tempfile.TemporaryDirectory(prefix="papers-tui-backup-") as folder:
-        copy = _backup_to_file(source, Path(folder) / "library.sqlite3")
-        data = copy.read_bytes()
-    if kind == "stdout":
+    with tempfile.TemporaryDirectory(prefix="papers-tui-backup-") as scratch:
+        data = _backup_to_file(source, Path(scratch) / "library.sqlite3").read_bytes()
+    if target is None:  # "stdout"
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from store.errors import OutputRefused
-from store.library import Library
 from store.files import output_target, write_output
+from store.library import Library
 from store.safety import backup_database
 from tui.cli import main
 
