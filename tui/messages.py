@@ -145,24 +145,29 @@ class WriteRequest:
 
 
 @dataclass(frozen=True, kw_only=True)
-class MarkRequest(WriteRequest):
+class PaperChange(WriteRequest):
+    """A change to the papers `paper_ids` (not an export or import): undone by `RestoreRequest`."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkRequest(PaperChange):
     state: str  # "read" or "starred"
     value: bool
 
 
 @dataclass(frozen=True, kw_only=True)
-class TagRequest(WriteRequest):
+class TagRequest(PaperChange):
     add: tuple[str, ...] = ()
     remove: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
-class NoteRequest(WriteRequest):
+class NoteRequest(PaperChange):
     note: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class RestoreRequest(WriteRequest):
+class RestoreRequest(PaperChange):
     """Undo: put these papers' state (read, starred, tags, note) back as it was."""
 
     papers: tuple[Paper, ...]

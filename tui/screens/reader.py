@@ -1,49 +1,50 @@
 """The reader: search on top, the papers of the current view, the highlighted paper's details.
 
-Attributes down, messages up. The screen never calls the store: each `@work` worker below
-runs one `LibraryClient` method on its own thread and posts the message it returns, which an
-`on_...` handler shows. Reads are exclusive per group (a newer search cancels the stale one,
-and the client drops a stale answer by its token); writes are requests (`tui/messages.py`)
-queued in the client, run in order, never dropped. A change shows at once: the cached paper is
-edited and repainted, then the store catches up. An export, for one: `action_export` -> the
-export dialog -> `ExportRequest` to the write queue -> `ExportDone` -> `on_export_done`.
+Attributes down, messages up. The screen never calls the store: its workers (reader_workers.py)
+run `LibraryClient` calls on threads and post messages (tui/messages.py), which the `on_...`
+handlers below show; actions make write requests. A change shows at once: the cached paper is
+edited and repainted (changes.py), then the store catches up. Keys, help and palette: keys.py;
+import and export flows: transfers.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import webbrowser
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import events, work
 from textual.app import ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
 from textual.dom import DOMNode
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer
-from textual.worker import get_current_worker
 
 from .. import messages as msg
-from ..library_client import LibraryClient
 from ..messages import REBUILD_WORK, ViewRequest
 from ..text import safe_text
 from ..widgets.detail_pane import DetailPane
 from ..widgets.paper_list import ListStatus, PaperList
 from ..widgets.search_pane import SearchPane
 from ..widgets.work_indicator import WorkIndicator
-from . import keys
-from .export import ExportChoice, ExportScreen
+from . import changes, keys
 from .help import HelpScreen
 from .note import NoteScreen
 from .pick import PickScreen
 from .prompt import PromptScreen, TagSuggester
-from .reader_text import (EMPTY_LIBRARY, EMPTY_VIEW, INDEX_NOT_REBUILT, WELCOME, WRITE_WAITING, capitalized,
-                          clean_tags, describe_papers, import_summary, rebuild_text)
-from .views import UNREAD, VIEWS, View, export_filename, next_sort, related_view, tag_view
+from .reader_text import (
+    EMPTY_LIBRARY,
+    EMPTY_VIEW,
+    INDEX_NOT_REBUILT,
+    WELCOME,
+    WRITE_WAITING,
+    capitalized,
+    clean_tags,
+    describe_papers,
+    rebuild_text,
+)
+from .reader_workers import ReaderWorkers
+from .transfers import TransferFlows
+from .views import UNREAD, VIEWS, View, next_sort, related_view, tag_view
 
 if TYPE_CHECKING:
     from store.model import Paper
@@ -52,29 +53,19 @@ if TYPE_CHECKING:
 SHUTDOWN_WAIT_S = 30.0
 
 
-@dataclasses.dataclass
-class UndoStep:
-    label: str
-    before: list[Paper]  # the papers as they were before the change (edits replace lists: a shallow copy will do)
-
-
-class ReaderScreen(Screen[None]):
+class ReaderScreen(TransferFlows, ReaderWorkers):
     BINDINGS = keys.READER_BINDINGS
 
     def __init__(self, directory: Path) -> None:
-        super().__init__()
-        self.directory = directory
-        self.client = LibraryClient(directory, self.post_message)
+        super().__init__(directory)
         self._view: View = UNREAD
         self._search = ""
         self._sort = "date"
         self._terms: list[str] = []
         self._counts: dict[str, int] = {}
         self._tag_counts: list[tuple[str, int]] = []
-        self._unsettled_writes = 0  # queued writes whose outcome the UI has not seen yet
-        self._undo: list[UndoStep] = []
+        self._undo = changes.UndoHistory()
         self._seeking: int | None = None  # n/p waiting for rows to load: the direction
-        self._rebuild: msg.IndexRebuilding | None = None  # the search index's rebuild, while it runs
         self._index_checked = False  # checked once, after the first view is shown
         self.waiting: ViewRequest | None = None  # the view (a search) held back until the rebuild is done
 
@@ -104,10 +95,6 @@ class ReaderScreen(Screen[None]):
     def work_indicator(self) -> WorkIndicator:
         return self.query_one(WorkIndicator)
 
-    @property
-    def library_open(self) -> bool:
-        return self.client.library is not None
-
     def on_mount(self) -> None:
         self.set_focus(self.paper_list)
         self.detail.show_message("Opening the library…")
@@ -117,64 +104,6 @@ class ReaderScreen(Screen[None]):
     async def on_unmount(self) -> None:
         # Every change is written before the app goes; then the store closes, off the UI thread.
         await asyncio.to_thread(self.client.shut_down, SHUTDOWN_WAIT_S)
-
-    # --- workers: each runs one client call off the UI thread and posts its answer -------
-
-    def _post_unless_cancelled(self, message: Message | None) -> None:
-        if message is not None and not get_current_worker().is_cancelled and not self.client.closing:
-            self.post_message(message)
-
-    @work(thread=True, exclusive=True, group="open", name="open-library")
-    def _open_library(self) -> None:
-        # The rows come from SQLite: they show before the index (Whoosh) is even loaded.
-        self.post_message(self.client.open())
-
-    @work(thread=True, exclusive=True, group="open", name="check-index")
-    def _check_index(self) -> None:
-        # Once the first rows are up: loading Whoosh sooner would compete with the first view.
-        self.post_message(self.client.check_index())
-
-    @work(thread=True, exclusive=True, group="index", name="rebuild-index")
-    def _rebuild_index(self, status: str) -> None:
-        self._post_unless_cancelled(self.client.rebuild_index(status))
-
-    @work(thread=True, exclusive=True, group="view", name="load-view")
-    def _load_view(self, request: ViewRequest) -> None:
-        # Wait for queued changes first: a view read before they land would not show them.
-        worker = get_current_worker()
-        if self.client.wait_for_writes(lambda: worker.is_cancelled):
-            self._post_unless_cancelled(self.client.read_view(request, index_rebuilding=self._rebuild is not None))
-
-    @work(thread=True, group="rows", name="load-rows")
-    def _load_rows(self, paper_ids: list[int], replace: bool = False) -> None:
-        self._post_unless_cancelled(self.client.rows(paper_ids, replace))
-
-    @work(thread=True, exclusive=True, group="related", name="load-related")
-    def _load_related(self, paper: Paper) -> None:
-        self._post_unless_cancelled(self.client.related(paper))
-
-    @work(thread=True, group="save", name="save")
-    def _drain_writes(self) -> None:
-        self.client.drain_writes()
-
-    @work(thread=True, group="browser", name="open-browser")
-    def _open_pages(self, urls: list[str]) -> None:
-        # The browser may take its time to start; it never holds up the UI.
-        try:
-            opened = all([webbrowser.open(url) for url in urls])
-        except webbrowser.Error as error:
-            opened = False
-            self.log.error(f"webbrowser: {error!r}")
-        if not opened:
-            self.notify("No web browser could be started.", severity="warning")
-
-    def _write(self, request: msg.WriteRequest) -> None:
-        if not self.library_open:
-            self.notify("The library is still opening; try again in a moment.")
-            return
-        self._unsettled_writes += 1
-        if self.client.submit(request):
-            self._drain_writes()
 
     # --- opening and the index ------------------------------------------------------------
 
@@ -276,26 +205,10 @@ class ReaderScreen(Screen[None]):
             self.paper_list.add_papers(message.papers, replace=True)
             self._show_current()
 
-    def on_bibtex_ready(self, message: msg.BibtexReady) -> None:
-        self._written(message)
-        self.app.copy_to_clipboard(message.text)
-        self.notify(f"Copied the BibTeX of {message.request.what}.")
-
-    def on_export_done(self, message: msg.ExportDone) -> None:
-        self._written(message)
-        request = message.request
-        self.notify(f"Wrote {message.entries} entries ({request.style}) to {request.path}")
-
-    def on_import_done(self, message: msg.ImportDone) -> None:
-        self._written(message)
-        self.paper_list.add_papers(message.papers, replace=True)
-        self.notify(import_summary(message.reports), title="Imported")
-        self._reload(keep_cursor=True)
-
     def on_write_failed(self, message: msg.WriteFailed) -> None:
         self._settle(message.request)
         self.notify(message.error, title=f"Could not {message.request.label}", severity="error")
-        if message.request.paper_ids and not isinstance(message.request, (msg.ExportRequest, msg.BibtexRequest)):
+        if isinstance(message.request, msg.PaperChange):
             self._load_rows(list(message.request.paper_ids), replace=True)  # show the store as it is
 
     def on_write_waiting(self, message: msg.WriteWaiting) -> None:
@@ -337,12 +250,6 @@ class ReaderScreen(Screen[None]):
 
     def on_detail_pane_back(self, message: DetailPane.Back) -> None:
         self.set_focus(self.paper_list)
-
-    def on_paste(self, event: events.Paste) -> None:
-        # Inputs take their own pastes; anywhere else, pasted text is a listing to import.
-        if self.library_open and event.text.strip():
-            work = self.client.long_work("Importing the pasted text")
-            self._write(msg.ImportRequest(label="import the pasted text", text=event.text, work=work))
 
     # --- showing ------------------------------------------------------------------------
 
@@ -409,31 +316,24 @@ class ReaderScreen(Screen[None]):
         current = self.paper_list.current_paper()
         return [current] if current is not None else []
 
-    def _change(self, papers: list[Paper], edit: Callable[[Paper], None], request: msg.WriteRequest) -> None:
-        """Edit the cached papers and repaint now, remember them for undo, write `request` in the background."""
+    def _change(self, papers: list[Paper], change: changes.Change) -> None:
+        """Edit the cached papers and repaint now, remember them for undo, write the change in the background."""
         # A modal may have been open: the cache may hold fresher copies than those it was given.
         papers = [self.paper_list.paper(paper.id) or paper for paper in papers]
-        self._undo.append(UndoStep(request.label, [dataclasses.replace(paper) for paper in papers]))
+        self._undo.remember(change.request.label, papers)
         for paper in papers:
-            edit(paper)
-        self.paper_list.refresh_papers(request.paper_ids)  # only their rows: the key shows at once
+            change.edit(paper)
+        self.paper_list.refresh_papers(change.request.paper_ids)  # only their rows: the key shows at once
         self._show_current()
-        self._write(request)
+        self._write(change.request)
 
     def action_toggle_read(self) -> None:
-        self._toggle("read", "mark read", "mark unread")
+        if papers := self._targets():
+            self._change(papers, changes.toggle(papers, "read", "mark read", "mark unread"))
 
     def action_toggle_star(self) -> None:
-        self._toggle("starred", "star", "unstar")
-
-    def _toggle(self, state: str, label_on: str, label_off: str) -> None:
-        """Flip `state` (read or starred) on the targets: all on, unless all are on already."""
-        papers = self._targets()
-        if papers:
-            value = not all(getattr(paper, state) for paper in papers)
-            request = msg.MarkRequest(label=label_on if value else label_off, paper_ids=ids_of(papers),
-                                      state=state, value=value)
-            self._change(papers, lambda paper: setattr(paper, state, value), request)
+        if papers := self._targets():
+            self._change(papers, changes.toggle(papers, "starred", "star", "unstar"))
 
     def action_add_tags(self) -> None:
         papers = self._targets()
@@ -442,8 +342,7 @@ class ReaderScreen(Screen[None]):
 
         def add(answer: str | None) -> None:
             if tags := clean_tags(answer or ""):
-                request = msg.TagRequest(label=f"tag {', '.join(tags)}", paper_ids=ids_of(papers), add=tuple(tags))
-                self._change(papers, lambda p: setattr(p, "tags", sorted({*p.tags, *tags}, key=str.casefold)), request)
+                self._change(papers, changes.add_tags(papers, tags))
 
         suggester = TagSuggester([name for name, _count in self._tag_counts])
         title = f"Add tags to {describe_papers(papers)} (comma separated)"
@@ -455,14 +354,8 @@ class ReaderScreen(Screen[None]):
         if not tags:
             self.notify("No tags to remove.")
             return
-
-        def remove(tag: str | None) -> None:
-            if tag:
-                request = msg.TagRequest(label=f"untag {tag}", paper_ids=ids_of(papers), remove=(tag,))
-                self._change(papers, lambda p: setattr(p, "tags", [t for t in p.tags if t != tag]), request)
-
-        choices = [(tag, tag) for tag in tags]
-        self.app.push_screen(PickScreen(f"Remove a tag from {describe_papers(papers)}", choices), remove)
+        picker = PickScreen(f"Remove a tag from {describe_papers(papers)}", [(tag, tag) for tag in tags])
+        self.app.push_screen(picker, lambda tag: self._change(papers, changes.remove_tag(papers, tag)) if tag else None)
 
     def action_edit_note(self) -> None:
         paper = self.paper_list.current_paper()
@@ -471,22 +364,21 @@ class ReaderScreen(Screen[None]):
 
         def save(note: str | None) -> None:
             if note is not None and note != paper.note:
-                request = msg.NoteRequest(label="edit the note", paper_ids=(paper.id,), note=note)
-                self._change([paper], lambda p: setattr(p, "note", note), request)
+                self._change([paper], changes.set_note(paper, note))
 
         self.app.push_screen(NoteScreen(safe_text(paper.display_title), paper.note), save)
 
     def action_undo(self) -> None:
-        if not self._undo:
+        undone = self._undo.undo()
+        if undone is None:
             self.notify("Nothing to undo.")
             return
-        step = self._undo.pop()
-        restored = [dataclasses.replace(paper) for paper in step.before]
+        label, restored, request = undone
         self.paper_list.add_papers(restored, replace=True)
         self.paper_list.refresh()
         self._show_current()
-        self._write(msg.RestoreRequest(label=f"undo {step.label}", paper_ids=ids_of(restored), papers=tuple(restored)))
-        self.notify(f"Undone: {step.label} ({describe_papers(restored)})")
+        self._write(request)
+        self.notify(f"Undone: {label} ({describe_papers(restored)})")
 
     # --- moving -------------------------------------------------------------------------
 
@@ -551,34 +443,6 @@ class ReaderScreen(Screen[None]):
         self._open_pages(urls)
         self.notify(f"Opening {urls[0]}" if len(urls) == 1 else f"Opening {len(urls)} pages")
 
-    def action_copy_bibtex(self) -> None:
-        if papers := self._targets():
-            self._write(msg.BibtexRequest(label="copy BibTeX", paper_ids=ids_of(papers), what=describe_papers(papers)))
-
-    def action_export(self) -> None:
-        ids = self.paper_list.selected_ids or list(self.paper_list.paper_ids)
-        if not ids:
-            self.notify("Nothing to export in this view.")
-            return
-        what = f"{len(ids)} selected papers" if self.paper_list.selected_ids else f"the view ({len(ids)} papers)"
-        default = str(Path("~") / export_filename(self._view))
-        self.app.push_screen(ExportScreen(what, default), lambda choice: self._export(tuple(ids), choice))
-
-    def _export(self, ids: tuple[int, ...], choice: ExportChoice | None) -> None:
-        if choice is not None:
-            path = Path(choice.path).expanduser()
-            work = self.client.long_work(f"Exporting to {safe_text(path.name)}")
-            self._write(msg.ExportRequest(label="export BibTeX", paper_ids=ids, path=path, style=choice.style, work=work))
-
-    def action_import_file(self) -> None:
-        prompt = PromptScreen("Import a file: a listing, BibTeX or JSON lines", placeholder="~/Downloads/papers.txt")
-        self.app.push_screen(prompt, self._import_file)
-
-    def _import_file(self, answer: str | None) -> None:
-        if path := (answer or "").strip():
-            work = self.client.long_work(f"Importing {safe_text(Path(path).expanduser().name)}")
-            self._write(msg.ImportRequest(label=f"import {path}", paths=(str(Path(path).expanduser()),), work=work))
-
     # --- the app ------------------------------------------------------------------------
 
     def action_help(self) -> None:
@@ -588,13 +452,9 @@ class ReaderScreen(Screen[None]):
         self.app.exit()  # the changes still queued are written on the way out (on_unmount)
 
     def _bound_nodes(self) -> list[tuple[str, DOMNode]]:
-        return [
-            ("Moving and selecting (list)", self.paper_list),
-            ("Papers and views", self),
-            ("Search", self.search_pane),
-            ("Details", self.detail),
-            ("App", self.app),
-        ]
+        """Where the reader's keys are bound, by section of the help."""
+        sections = ("Moving and selecting (list)", "Papers and views", "Search", "Details", "App")
+        return list(zip(sections, (self.paper_list, self, self.search_pane, self.detail, self.app)))
 
     def help_sections(self) -> keys.HelpSections:
         return keys.help_sections(self.app, self._bound_nodes())
@@ -602,6 +462,3 @@ class ReaderScreen(Screen[None]):
     def palette_commands(self) -> Iterable[SystemCommand]:
         return keys.palette_commands(self.app, self._bound_nodes())
 
-
-def ids_of(papers: list[Paper]) -> tuple[int, ...]:
-    return tuple(paper.id for paper in papers)
