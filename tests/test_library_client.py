@@ -156,9 +156,10 @@ def test_writes_run_in_the_order_they_were_made_even_while_one_is_running(client
     release.set()
     writer.join(10)
     assert not writer.is_alive()
-    assert [message.request.label for message in posted.of(ChangeSaved)] == ["star 1", "star 2", "note 3", "star 4"]
-    assert [paper.starred for message in posted.of(ChangeSaved) for paper in message.papers] == [True, False, False, True]
-    assert posted.of(ChangeSaved)[-1].counts["starred"] == 1
+    saved = posted.of(ChangeSaved)
+    assert [message.request.label for message in saved] == ["star 1", "star 2", "note 3", "star 4"]
+    assert [paper.starred for message in saved for paper in message.papers] == [True, False, False, True]
+    assert saved[-1].counts["starred"] == 1
     assert client.submit(star(pid, False)) is True  # the writer ended with the queue: the next starts one
     client.drain_writes()
     client.shut_down(timeout=10)

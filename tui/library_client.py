@@ -95,6 +95,12 @@ class LibraryClient:
         self._view_token = 0
         self._work_ids = itertools.count(REBUILD_WORK.id + 1)
 
+    @property
+    def _opened(self) -> Library:
+        if self.library is None:
+            raise RuntimeError("the library is not open yet")
+        return self.library
+
     # --- opening ----------------------------------------------------------------------------
 
     def open(self) -> Message:
@@ -107,9 +113,9 @@ class LibraryClient:
     def check_index(self) -> IndexChecked:
         """Is the index current? Loads what the first search would load when it is."""
         try:
-            status = self.library.index_status()
+            status = self._opened.index_status()
             if status == "current":
-                self.library.index.warm()
+                self._opened.index.warm()
         except Exception as error:  # noqa: BLE001 - reported as an index to rebuild
             log.error("index check: %r", error)
             status = "damaged"
@@ -124,7 +130,7 @@ class LibraryClient:
             self._post(IndexRebuilding(status, phase, done, total))
 
         try:
-            rebuilt = self.library.repair_index(progress=progress)
+            rebuilt = self._opened.repair_index(progress=progress)
         except RebuildStopped:
             return None
         except Exception as error:  # reported as not rebuilt; the store is untouched
@@ -162,7 +168,7 @@ class LibraryClient:
         return answer if self.is_latest(request) else None
 
     def _view_answer(self, request: ViewRequest, index_rebuilding: bool) -> Message:
-        library = self.library
+        library = self._opened
         try:
             paper_ids = self._view_ids(request)
         except QueryError as error:
@@ -183,17 +189,17 @@ class LibraryClient:
     def _view_ids(self, request: ViewRequest) -> list[int]:
         view, search = request.view, request.search
         if view.paper_ids is None:
-            return self.library.ids(combined_query(view, search), request.sort)
+            return self._opened.ids(combined_query(view, search), request.sort)
         if not search.strip():
             return list(view.paper_ids)
-        found = set(self.library.ids(search, "relevance"))
+        found = set(self._opened.ids(search, "relevance"))
         return [pid for pid in view.paper_ids if pid in found]
 
     def rows(self, paper_ids: list[int], replace: bool = False) -> Message | None:
-        return self._read(lambda: RowsLoaded(self.library.papers(paper_ids), replace))
+        return self._read(lambda: RowsLoaded(self._opened.papers(paper_ids), replace))
 
     def related(self, paper: Paper) -> Message | None:
-        return self._read(lambda: RelatedLoaded(paper, self.library.related(paper.id)))
+        return self._read(lambda: RelatedLoaded(paper, self._opened.related(paper.id)))
 
     def _read(self, read: Callable[[], Message]) -> Message | None:
         try:
@@ -221,12 +227,15 @@ class LibraryClient:
             self._post(WorkProgress(request.work, ""))
         try:
             # A write is one transaction, so a busy library is safe to try again rather than lose it.
-            return retry_while_busy(partial(self._apply, request), on_wait=lambda: self._post(WriteWaiting(request)))
+            return retry_while_busy(partial(self._apply, request), on_wait=partial(self._tell_waiting, request))
         except Exception as error:  # reported to the reader; the writes queued after it still run
             return WriteFailed(request, describe(error))
 
+    def _tell_waiting(self, request: WriteRequest) -> None:
+        self._post(WriteWaiting(request))
+
     def _apply(self, request: WriteRequest) -> Written:
-        library, ids = self.library, list(request.paper_ids)
+        library, ids = self._opened, list(request.paper_ids)
         match request:
             case MarkRequest(state=state, value=value):
                 library.mark(ids, **{state: value})
@@ -248,20 +257,20 @@ class LibraryClient:
         return ChangeSaved(request, *self._counts(), papers=library.papers(ids))
 
     def export(self, request: ExportRequest) -> ExportDone:
-        self.library.export(request.paper_ids, request.path, style=request.style, progress=self.progress(request.work))
+        self._opened.export(request.paper_ids, request.path, style=request.style, progress=self.progress(request.work))
         return ExportDone(request, *self._counts(), entries=len(request.paper_ids))
 
     def import_papers(self, request: ImportRequest) -> ImportDone:
         progress = self.progress(request.work)
         if request.paths:
-            reports = self.library.import_paths(list(request.paths), progress=progress)
+            reports = self._opened.import_paths(list(request.paths), progress=progress)
         else:
-            reports = [self.library.import_text(request.text, "<pasted>", progress=progress)]
+            reports = [self._opened.import_text(request.text, "<pasted>", progress=progress)]
         ids = sorted({pid for report in reports for pid in report.paper_ids})
-        return ImportDone(request, *self._counts(), reports=reports, papers=self.library.papers(ids))
+        return ImportDone(request, *self._counts(), reports=reports, papers=self._opened.papers(ids))
 
     def _counts(self) -> tuple[dict[str, int], list[tuple[str, int]]]:
-        return self.library.counts(), self.library.tag_counts()
+        return self._opened.counts(), self._opened.tag_counts()
 
     # --- progress ---------------------------------------------------------------------------
 

@@ -213,16 +213,19 @@ class ChangeSaved(Written):
 
 @dataclass
 class BibtexReady(Written):
+    request: BibtexRequest
     text: str
 
 
 @dataclass
 class ExportDone(Written):
+    request: ExportRequest
     entries: int
 
 
 @dataclass
 class ImportDone(Written):
+    request: ImportRequest
     reports: list[ImportReport]
     papers: list[Paper]  # every paper the import added or merged
 

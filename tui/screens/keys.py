@@ -10,11 +10,11 @@ from collections.abc import Iterable
 from functools import partial
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
-from textual.dom import DOMNode
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
 
 # The footer shows the keys of every minute; all of them are in the help (?) and the palette (^p).
-READER_BINDINGS = [
+READER_BINDINGS: list[BindingType] = [
     Binding("slash", "focus_search", "Search", key_display="/", id="focus-search",
             tooltip="Type a query; results follow as you type (Enter: to the results, Esc: clear)"),
     Binding("r", "toggle_read", "Read", id="toggle-read",
@@ -64,11 +64,12 @@ READER_BINDINGS = [
 ]
 
 HelpSections = list[tuple[str, list[tuple[str, str, str]]]]  # (heading, [(keys, name, what they do)])
+BoundNode = Widget | App  # where keys are bound: the reader, its panes, the app
 
 
 def bindings_by_action(
-    bound_nodes: Iterable[tuple[str, DOMNode]],
-) -> Iterable[tuple[str, DOMNode, str, list[Binding]]]:
+    bound_nodes: Iterable[tuple[str, BoundNode]],
+) -> Iterable[tuple[str, BoundNode, str, list[Binding]]]:
     """(section, node, action, bindings of that action) for every key of `bound_nodes`."""
     for section, node in bound_nodes:
         by_action: dict[str, list[Binding]] = {}
@@ -82,7 +83,7 @@ def _keys(app: App, bindings: list[Binding]) -> str:
     return " ".join(dict.fromkeys(app.get_key_display(binding) for binding in bindings))
 
 
-def help_sections(app: App, bound_nodes: Iterable[tuple[str, DOMNode]]) -> HelpSections:
+def help_sections(app: App, bound_nodes: Iterable[tuple[str, BoundNode]]) -> HelpSections:
     sections: dict[str, list[tuple[str, str, str]]] = {}
     for section, _node, _action, bindings in bindings_by_action(bound_nodes):
         sections.setdefault(section, []).append((_keys(app, bindings), bindings[0].description, bindings[0].tooltip))
@@ -90,7 +91,7 @@ def help_sections(app: App, bound_nodes: Iterable[tuple[str, DOMNode]]) -> HelpS
     return list(sections.items())
 
 
-def palette_commands(app: App, bound_nodes: Iterable[tuple[str, DOMNode]]) -> Iterable[SystemCommand]:
+def palette_commands(app: App, bound_nodes: Iterable[tuple[str, BoundNode]]) -> Iterable[SystemCommand]:
     for _section, node, action, bindings in bindings_by_action(bound_nodes):
         keys, binding = _keys(app, bindings), bindings[0]
         help_text = f"{binding.tooltip} (key {keys})" if binding.tooltip else f"key {keys}"

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
-from textual.dom import DOMNode
 from textual.widgets import Footer
 
 from .. import messages as msg
@@ -267,6 +266,8 @@ class ReaderScreen(TransferFlows, ReaderWorkers):
 
     def _show_waiting(self, request: ViewRequest) -> None:
         """The list says the view waits for the index (and how far its rebuild got), not wrong papers."""
+        if self._rebuild is None:
+            return  # over already: the view has been asked for again
         self.waiting = request
         what = "Your search" if request.search.strip() else "This view"
         self._terms = []
@@ -451,10 +452,10 @@ class ReaderScreen(TransferFlows, ReaderWorkers):
     def action_quit(self) -> None:
         self.app.exit()  # the changes still queued are written on the way out (on_unmount)
 
-    def _bound_nodes(self) -> list[tuple[str, DOMNode]]:
+    def _bound_nodes(self) -> list[tuple[str, keys.BoundNode]]:
         """Where the reader's keys are bound, by section of the help."""
         sections = ("Moving and selecting (list)", "Papers and views", "Search", "Details", "App")
-        return list(zip(sections, (self.paper_list, self, self.search_pane, self.detail, self.app)))
+        return list(zip(sections, (self.paper_list, self, self.search_pane, self.detail, self.app), strict=True))
 
     def help_sections(self) -> keys.HelpSections:
         return keys.help_sections(self.app, self._bound_nodes())

@@ -23,26 +23,24 @@ from .reader_text import describe_papers, import_summary
 from .views import export_filename
 
 if TYPE_CHECKING:
-    from textual.app import App
-
     from store.model import Paper
 
-    from ..library_client import LibraryClient
     from ..widgets.paper_list import PaperList
+    from .reader_workers import ReaderWorkers
     from .views import View
 
+    _Base = ReaderWorkers  # what the mixin is mixed into: the client, `_write`, `notify`...
+else:
+    _Base = object
 
-class TransferFlows:
+
+class TransferFlows(_Base):
     if TYPE_CHECKING:  # provided by ReaderScreen
-        app: App[None]
-        client: LibraryClient
-        paper_list: PaperList
-        library_open: bool
         _view: View
 
-        def notify(self, message: str, *, title: str = "") -> None: ...
+        @property
+        def paper_list(self) -> PaperList: ...
         def _targets(self) -> list[Paper]: ...
-        def _write(self, request: msg.WriteRequest) -> None: ...
         def _written(self, message: msg.Written) -> None: ...
         def _reload(self, keep_cursor: bool) -> None: ...
 
