@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from store.db import storage_errors
 from store.errors import ImportFormatError, LibraryError, QueryError, SchemaError, retry_while_busy
+from store.files import check_output
 from store.importers import FORMATS
 from store.index_sync import IndexStatus
 from store.library import Library, default_library_dir
@@ -75,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", parents=[common], help="write BibTeX")
     export.add_argument("--query", "-q")
-    export.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
+    export.add_argument("--output", "-o", help="file to write ('-' or default: standard output)")
     export.add_argument("--style", choices=[style.value for style in Style], default=DEFAULT_STYLE.value)
     export.add_argument("--key-pattern", help="pattern for new citation keys, e.g. '{author}{year}{word}'")
 
@@ -194,6 +195,8 @@ def cmd_tag(library: Library, args) -> int:
 
 
 def cmd_export(library: Library, args) -> int:
+    if args.output is not None:
+        check_output(args.output)  # an empty path, a directory, a socket: refused before any work
     if args.key_pattern:
         writing(lambda: library.set_key_pattern(args.key_pattern))
     ids = library.ids(args.query, sort=Sort.DATE)
@@ -237,7 +240,8 @@ def cmd_doctor(library: Library, args) -> int:
 
 def cmd_backup(library: Library, args) -> int:
     path = library.backup(args.file)
-    print(f"backed up {library.count()} papers to {safe_text(str(path))}")
+    to_stdout = str(path) == "-"  # the copy itself went to standard output
+    print(f"backed up {library.count()} papers to {safe_text(str(path))}", file=sys.stderr if to_stdout else sys.stdout)
     return EXIT_OK
 
 
