@@ -66,7 +66,11 @@ def test_release_writer_lock_frees_a_writer_that_kept_its_lock(ix):
 
 
 def test_writer_subprocesses_are_the_parallel_writers_tasks(ix):
-    assert whoosh_private.writer_subprocesses(ix.writer(timeout=0.5)) == [], "a plain writer has no sub-processes"
+    plain = ix.writer()
+    try:
+        assert whoosh_private.writer_subprocesses(plain) == [], "a plain writer has no sub-processes"
+    finally:
+        plain.cancel()  # its lock must go before the next writer
     writer = MpWriter(ix, procs=2, batchsize=1)
     borrowed(writer, "tasks")
     try:
