@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from .errors import LimitExceeded
-from .limits import check_bibtex_nesting, check_count, check_field, check_tag
+from .limits import check_count, check_field, check_tag
 from .listing import clean_text, detect_shape, parse_listing
 from .model import (
     ImportFormatError,
@@ -99,7 +99,6 @@ def parse_text(text: str, source: str, fmt: str | None = None, bib_macros: dict[
     elif fmt == "bibtex":
         from .bibtex import parse_bibtex
 
-        check_bibtex_nesting(text, source)  # deeper nesting overflows the parser's stack
         result = parse_bibtex(text, source, bib_macros)
     elif fmt in ("cards", "abstracts", "arxiv"):
         result = parse_listing(text, source, fmt)

@@ -24,7 +24,7 @@ from .progress import Progress
 from .query import states_of
 
 if TYPE_CHECKING:
-    from .search_index import IndexDoc, PaperIndex
+    from .search import IndexDoc, PaperIndex
 
 INDEX_BATCH = 500  # papers loaded from SQLite at a time while indexing
 
@@ -52,7 +52,7 @@ class IndexSync:
         if self._index is None:
             with self._index_lock:
                 if self._index is None:
-                    from .search_index import PaperIndex
+                    from .search import PaperIndex
 
                     index = PaperIndex(self.directory / "index")
                     index.adopt_if_empty(lambda: meta.store_state(self.db.conn))
@@ -123,7 +123,7 @@ class IndexSync:
 
 def index_doc(paper: Paper) -> IndexDoc:
     """What the index holds of `paper`: its text and its filter fields."""
-    from .search_index import IndexDoc
+    from .search import IndexDoc
 
     categories = []
     if paper.category:

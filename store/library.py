@@ -36,7 +36,7 @@ from .progress import Progress
 from .query import Sort, parse, sort_named
 from .styles import DEFAULT_STYLE
 
-# Whoosh (store/search_index) and the importers load when first needed: the app
+# Whoosh (store/search/) and the importers load when first needed: the app
 # shows its first rows, which SQLite answers, without paying for them.
 
 __all__ = [

@@ -32,9 +32,9 @@ QUERY_LENGTH = Limit("query length", 2_000, "characters")
 # prompt splits at them, the index stores a paper's tags joined by them).
 TAG_LENGTH = Limit("tag length", 100, "characters")
 TAG_SEPARATOR = ","
-# bibtexparser recurses once per brace level: 300 levels overflow Python's stack
-# (250 do not, on the main thread). Real BibTeX nests a handful.
-BIBTEX_NESTING = Limit("BibTeX nesting depth", 100, "levels of braces")
+# The LaTeX decoder recurses once per brace level and runs out of stack at about
+# 250; real BibTeX nests a handful. A deeper entry is skipped, the rest imported.
+BIBTEX_NESTING = Limit("BibTeX nesting depth", 64, "levels of braces")
 
 # Imported fields, in characters after control characters are removed. The
 # longest of 100,000 real papers: title 512, author 512, 3,303 authors, abstract
@@ -112,25 +112,6 @@ def check_count(field: str, count: int) -> None:
         raise LimitExceeded(limit.name, f"{count:,} {field}; the limit is {limit.maximum:,} ({limit.name})")
 
 
-def check_bibtex_nesting(text: str, source: str) -> None:
-    """ImportFormatError naming the line where braces nest deeper than BIBTEX_NESTING
-    (escaped braces, \\{ and \\}, are text). A linear scan, before any parser runs."""
-    depth = 0
-    for match in _BRACE.finditer(text):
-        brace = match.group()
-        if brace == "{":
-            depth += 1
-            if depth > BIBTEX_NESTING.maximum:
-                line = text.count("\n", 0, match.start()) + 1
-                raise ImportFormatError(
-                    source, line,
-                    f"braces nested more than {BIBTEX_NESTING.maximum} levels deep ({BIBTEX_NESTING.name})",
-                )
-        elif brace == "}":
-            depth = max(0, depth - 1)
-
-
-_BRACE = re.compile(r"\\[{}]|[{}]")  # an escaped brace matches first, and is skipped
 
 
 def _shorten(text: str, width: int = 40) -> str:

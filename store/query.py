@@ -7,7 +7,7 @@ A query is read once (`parse`) into a `Query` that says who answers it:
   query parser or Whoosh at all;
 - the **index** answers everything else (words, fields such as `author:` or
   `year:`, OR, NOT, phrases), the whole text at once; its parser lives with the
-  index (store/search_index.py), which holds the same `is:` terms (`index_doc`
+  index (store/search/), which holds the same `is:` terms (`index_doc`
   writes `State.holds`) and tag names.
 
 To add a state filter (`is:skimmed`): one member of `State` (its SQL condition

@@ -110,17 +110,18 @@ def test_fields_at_their_limits_are_taken():
     assert len(record.title) == 2_000 and record.tags == ["t" * 100, "a b"]
 
 
-def test_bibtex_nested_too_deep_is_refused_with_its_line_not_a_traceback(library_dir, tmp_path, capsys):
+def test_bibtex_nested_too_deep_skips_that_entry_with_its_line_not_a_traceback(library_dir, tmp_path, capsys):
     deep = "@article{k,\n  author = {A B},\n  title = {" + "{" * 300 + "x" + "}" * 300 + "}\n}\n"
-    with pytest.raises(ImportFormatError) as error:
-        parse_text(deep, "deep.bib")
-    assert error.value.line == 3 and "BibTeX nesting depth" in error.value.message
+    good = "@article{g,\n  author = {C D},\n  title = {A good paper}\n}\n"
+    result = parse_text(deep + good, "deep.bib")
+    assert [r.key for r in result.records] == ["g"]
+    assert [s.line for s in result.skipped] == [1] and "BibTeX nesting depth" in result.skipped[0].reason
     source = tmp_path / "deep.bib"
-    source.write_text(deep)
+    source.write_text(deep + good)
     code, out, err = run(capsys, "import", "--library", library_dir, source)
-    assert code == 1 and "Traceback" not in err and err.startswith(f"papers-tui: {source}:3: braces nested more than 100")
-    # The entry's own braces count: 1 (entry) + 1 (value) + 98 = 100 levels.
-    at_limit = "@article{k,\n  author = {A B},\n  title = {" + "{" * 98 + "x" + "}" * 98 + "}\n}\n"
+    assert "Traceback" not in err and "nests braces" in out + err
+    # The value's own braces count: 1 (value) + 63 = 64 levels.
+    at_limit = "@article{k,\n  author = {A B},\n  title = {" + "{" * 63 + "x" + "}" * 63 + "}\n}\n"
     escaped = "@article{j,\n  author = {A B},\n  title = {" + "\\{" * 300 + "x}\n}\n"
     assert len(parse_text(at_limit + escaped, "ok.bib").records) == 2
 

@@ -28,6 +28,7 @@ from bibtexparser.model import (
     String,
 )
 
+from ..limits import BIBTEX_NESTING
 from ..model import STAND_IN_PREFIX, ImportFormatError, PaperRecord, ParseResult, Skip
 from .columns import (
     arxiv_id_from_doi,
@@ -50,7 +51,7 @@ logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 # Braces nested deeper than this in one value make the entry a skipped one. Real
 # files nest 3 or 4 levels ({\"{o}} inside a protected title); LaTeX decoding
 # recurses once per level and a few hundred levels exhaust Python's stack.
-MAX_BRACE_DEPTH = 64
+MAX_BRACE_DEPTH = BIBTEX_NESTING.maximum
 
 # Fields an entry takes from its crossref parent when it lacks them: those that
 # fill its columns (authors, date, venue). Identifiers (DOI, eprint, URL) are
@@ -263,7 +264,9 @@ def _entry_to_record(entry: Entry, fields: Fields, is_parent: bool) -> PaperReco
     if too_deep:
         name, depth = too_deep
         return Skip(
-            line, f"entry '{entry.key}' skipped: its {name} nests braces {depth} deep (the limit is {MAX_BRACE_DEPTH})"
+            line,
+            f"entry '{entry.key}' skipped: its {name} nests braces {depth} deep"
+            f" (the limit is {MAX_BRACE_DEPTH}, {BIBTEX_NESTING.name})",
         )
     try:
         record = _record_of(entry, fields)
