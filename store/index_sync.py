@@ -70,7 +70,7 @@ class IndexSync:
         after the commit."""
         touched = set(ids)
         generation = None
-        self.index  # opened before the write: a new index adopts an empty store (adopt_if_empty)
+        _ = self.index  # opened before the write: a new index adopts an empty store (adopt_if_empty)
         with self.db.transaction() as conn:
             yield conn, touched
             if touched:

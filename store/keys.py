@@ -42,12 +42,12 @@ class CitationKeys:
         row = self.conn.execute("SELECT key, title, date, arxiv_id FROM papers WHERE id = ?", (pid,)).fetchone()
         if row["key"]:
             return False
-        usable_proposal = proposed and not self.taken(proposed) and not proposed.startswith(PROVISIONAL_KEY_PREFIX)
+        usable = proposed if proposed and not self.taken(proposed) and not proposed.startswith(PROVISIONAL_KEY_PREFIX) else None
         authors = read_list(self.conn, "authors", "name", pid)
-        if not (force or usable_proposal or (row["title"] and authors)):
+        if not (force or usable or (row["title"] and authors)):
             return False
-        if usable_proposal:
-            key = proposed
+        if usable:
+            key = usable
         else:
             from .bibtex import make_citation_key
 

@@ -70,9 +70,12 @@ class Library:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.db = Database(self.database_file(self.directory))
         # An older library is copied to backups/ before its schema is upgraded.
-        migrate(self.db.conn, before_upgrade=lambda version: backup_before_upgrade(self.db.path, version))
+        migrate(self.db.conn, before_upgrade=self._backup_before_upgrade)
         self._sync = IndexSync(self.directory, self.db)
         self._orders = Orders(self.db)
+
+    def _backup_before_upgrade(self, version: int) -> None:
+        backup_before_upgrade(self.db.path, version)
 
     @staticmethod
     def database_file(directory: Path | str) -> Path:
@@ -166,9 +169,6 @@ class Library:
             return [pid for pid, _ in self.index.search(parsed.text, limit=limit)]
         ordered = self._orders.in_order(self.index.matching(parsed.text), order)
         return ordered[:limit] if limit else ordered
-
-    def list(self, query: str | None = None, sort: str = Sort.DATE, limit: int | None = None) -> list[Paper]:
-        return self.papers(self.ids(query, sort, limit))
 
     def search(self, query: str, limit: int | None = 50) -> list[Paper]:
         if not query.strip():
@@ -277,3 +277,7 @@ class Library:
         """A consistent copy of the database (SQLite's backup API), safe while
         other windows use the library; default: backups/library-<time>.sqlite3."""
         return backup_database(self.db.path, Path(path) if path else default_backup_path(self.directory))
+
+    # Last in the class: below this, `list` in an annotation would name the method.
+    def list(self, query: str | None = None, sort: str = Sort.DATE, limit: int | None = None) -> list[Paper]:
+        return self.papers(self.ids(query, sort, limit))

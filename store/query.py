@@ -59,21 +59,25 @@ def states_of(paper: Paper) -> list[str]:
 
 
 class Sort(StrEnum):
-    """The orders of a list; `order_by` is the SQL ranking of the whole library
-    (relevance has none: the index ranks, and views show it by date)."""
+    """The orders of a list."""
 
-    order_by: str
+    DATE = "date"
+    TITLE = "title"
+    ADDED = "added"
+    RELEVANCE = "relevance"  # the index ranks; views show it by date
 
-    def __new__(cls, name: str, order_by: str) -> Sort:
-        member = str.__new__(cls, name)
-        member._value_ = name
-        member.order_by = order_by
-        return member
+    @property
+    def order_by(self) -> str:
+        """The SQL order of the whole library (`papers p`) for this sort."""
+        return _ORDER_BY[self]
 
-    DATE = "date", "p.date DESC, p.id DESC"  # in DESC order SQLite puts papers without a date last
-    TITLE = "title", "coalesce(p.title, '~') COLLATE NOCASE, p.id"
-    ADDED = "added", "p.added DESC, p.id DESC"
-    RELEVANCE = "relevance", ""
+
+_ORDER_BY = {
+    Sort.DATE: "p.date DESC, p.id DESC",  # in DESC order SQLite puts papers without a date last
+    Sort.TITLE: "coalesce(p.title, '~') COLLATE NOCASE, p.id",
+    Sort.ADDED: "p.added DESC, p.id DESC",
+    Sort.RELEVANCE: "p.date DESC, p.id DESC",  # only for views; searches by relevance keep the index's ranking
+}
 
 
 def sort_named(name: str) -> Sort:

@@ -82,7 +82,8 @@ def write_list(conn: sqlite3.Connection, table: str, column: str, pid: int, valu
 _LIST_QUERIES = {
     "authors": "SELECT paper_id, name AS value FROM authors WHERE paper_id IN (SELECT value FROM json_each(?)) ORDER BY paper_id, position",
     "orgs": "SELECT paper_id, name AS value FROM orgs WHERE paper_id IN (SELECT value FROM json_each(?)) ORDER BY paper_id, position",
-    "comments": "SELECT paper_id, text AS value FROM comments WHERE paper_id IN (SELECT value FROM json_each(?)) ORDER BY paper_id, position",
+    "comments": "SELECT paper_id, text AS value FROM comments"
+    " WHERE paper_id IN (SELECT value FROM json_each(?)) ORDER BY paper_id, position",
     "tags": "SELECT pt.paper_id AS paper_id, t.name AS value FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id"
     " WHERE pt.paper_id IN (SELECT value FROM json_each(?)) ORDER BY pt.paper_id, t.name COLLATE NOCASE",
 }

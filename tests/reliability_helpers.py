@@ -13,8 +13,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from store.library import Library
 from store.doctor import index_problem
+from store.library import Library
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = ROOT / "tests" / "kill_worker.py"

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from store.backup import backup_database
 from store.errors import OutputRefused
 from store.files import output_target, write_output
 from store.library import Library
-from store.backup import backup_database
 from tui.cli import main
 
 from .conftest import ROOT, snapshot

@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 
 from store import search as search_index
-from store.search import index as paper_index
-from store.importers import MAX_INPUT_BYTES
-from store.library import Library
 from store.backup import backup_database
 from store.doctor import doctor, index_problem
+from store.importers import MAX_INPUT_BYTES
+from store.library import Library
+from store.search import index as paper_index
 from tui.cli import main
 
 from .conftest import ROOT, snapshot

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import threading
 
-from store.library import Library
 from store.doctor import index_problem
+from store.library import Library
 
 from .reliability_helpers import Ledger, Worker, check_library
 

@@ -113,7 +113,7 @@ class LibraryClient:
     def check_index(self) -> IndexChecked:
         """Is the index current? Loads what the first search would load when it is."""
         try:
-            status = self._opened.index_status()
+            status: str = self._opened.index_status()
             if status == "current":
                 self._opened.index.warm()
         except Exception as error:  # noqa: BLE001 - reported as an index to rebuild
