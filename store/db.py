@@ -110,6 +110,28 @@ MIGRATIONS: list[str] = [
     CREATE INDEX papers_read_date ON papers(read, date);
     CREATE INDEX papers_starred_date ON papers(starred, date);
     """,
+    # 3: curating: every key a paper was known by, flagged guesses, dismissed
+    # papers, fields the user edited, and each source record kept whole (unmerge)
+    """
+    CREATE TABLE aliases (
+        key TEXT PRIMARY KEY,
+        paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        added TEXT NOT NULL
+    );
+    CREATE INDEX aliases_paper ON aliases(paper_id);
+    CREATE TABLE paper_flags (
+        paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        reason TEXT NOT NULL,
+        source TEXT,
+        line INTEGER,
+        added TEXT NOT NULL,
+        PRIMARY KEY (paper_id, reason)
+    );
+    ALTER TABLE papers ADD COLUMN dismissed_at TEXT;
+    ALTER TABLE papers ADD COLUMN user_fields TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE sources ADD COLUMN record TEXT;
+    CREATE INDEX papers_dismissed ON papers(dismissed_at) WHERE dismissed_at IS NOT NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

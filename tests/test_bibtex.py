@@ -8,9 +8,10 @@ import bibtexparser
 import pybtex.database
 import pytest
 
-from .bibtex_check import needs_bibtex, run_bibtex
 from store.bibtex import STYLES, export_bibtex, make_citation_key, parse_bibtex
 from store.model import ImportFormatError, Paper, PaperRecord
+
+from .bibtex_check import needs_bibtex, run_bibtex
 
 DATA = Path(__file__).parent / "data" / "bib"
 

@@ -57,7 +57,7 @@ def test_every_broken_entry_is_reported_and_the_others_read():
     text = "@article{a, title={A}}\n@article{b title={B}}\n@article{c, title={C}}\n@misc{d, title = {D\n@misc{e, title={E}}\n"
     result = parse_bibtex(text, "x.bib")
     assert [r.key for r in result.records] == ["a", "c", "e"]
-    assert [(s.line, "'" + k + "'" in s.reason) for s, k in zip(result.skipped, "bd")] == [(2, True), (4, True)]
+    assert [(s.line, "'" + k + "'" in s.reason) for s, k in zip(result.skipped, "bd", strict=True)] == [(2, True), (4, True)]
 
 
 # --- nesting depth -------------------------------------------------------------------

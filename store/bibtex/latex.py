@@ -161,7 +161,7 @@ def _protected_word_starts(title: str) -> set[int]:
             capitalised.append(match.start())
         elif word.lower() not in STOP_WORDS:
             lowercase += 1
-    non_stop_capitals = [s for s in capitalised if _WORD.match(title, s).group().lower() not in STOP_WORDS]
+    non_stop_capitals = [s for s in capitalised if _word_at(title, s).lower() not in STOP_WORDS]
     if len(non_stop_capitals) <= lowercase:  # sentence case
         protected.update(capitalised)
     return protected
@@ -176,3 +176,9 @@ def _always_protected(word: str) -> bool:
 
 def braced(value: str) -> str:
     return "{" + value + "}"
+
+
+def _word_at(title: str, start: int) -> str:
+    """The word that starts at `start` (found there by _WORD already)."""
+    match = _WORD.match(title, start)
+    return match.group() if match else ""
