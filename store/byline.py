@@ -170,14 +170,26 @@ def name_score(name: str) -> float:
     words = _without_marks(name).split()
     if not words:
         return IMPOSSIBLE
-    if (words[-1].lower() in GROUP_WORDS or words[0].lower() in GROUP_WORDS) and 2 <= len(words) <= 6:
-        return 0.0 if all(not w[:1].islower() or w.lower() in ("the", "of", "and", "for") for w in words) else -3.0
+    if (words[-1].lower() in GROUP_WORDS or words[0].lower() in GROUP_WORDS) and 2 <= len(words) <= 4:
+        return sum(_group_word_score(word) for word in words)
     score = _LENGTH_SCORES[len(words)] if len(words) < len(_LENGTH_SCORES) else -3.0 * (len(words) - 4)
     if len(words) == 1 and len(words[0].rstrip(".")) == 1:
         score -= 3.0  # an author called "D"
     for index, word in enumerate(words):
         score += word_score(word, first=index == 0)
     return score
+
+
+def _group_word_score(word: str) -> float:
+    """Group names hold acronyms, digits and camel case (SAM 3D Team, BigScience Workshop)."""
+    if word.lower() in ("the", "of", "and", "for") or word.lower() in GROUP_WORDS:
+        return 0.0
+    if word[:1].islower():
+        return -3.0
+    humps = _CAMEL_RE.split(word)
+    if len(humps) > 1 and humps[0].lower().endswith(TITLE_WORD_ENDINGS) and len(humps[0]) >= 5:
+        return -2.5
+    return -0.2
 
 
 def _without_marks(text: str) -> str:
