@@ -52,12 +52,15 @@ _INITIALS_RE = re.compile(r"(?:[^\W\d_]\.?)(?:-?[^\W\d_]\.)*|(?:[^\W\d_]\.){1,4}
 # A romanised syllable (Hyo, Jung, Ming, Tsai, Byeong): camel-cased given names
 # such as HyoJung or MingZe are made of these.
 _SYLLABLE_RE = re.compile(
-    r"(?:[BCDFGHJKLMNPQRSTVWXYZ]|Ch|Zh|Sh|Ts|Th|Kh|Ph|Gy|Ky|Hy|By|My|Ny|Py|Ry|Sy|Jy|Gw|Kw|Hw)?"
-    r"(?:[aeiouy]{1,3}|ae|eo|eu|oe|ui|ye|yo|yu|ya|wa|wo|we|wi)(?:ng|nh|n|m|r|l|k|p|t|h)?",
+    r"(?:[BCDFGHJKLMNPQRSTVWXYZ]|Ch|Zh|Sh|Ts|Hs|Th|Kh|Ph|Gy|Ky|Hy|By|My|Ny|Py|Ry|Sy|Jy|Gw|Kw|Hw)?"
+    r"(?:[aeiouy]{1,3}|ae|eo|eu|oe|ui|ye|yo|yu|ya|wa|wo|we|wi)(?:ng|nh|ch|n|m|r|l|k|p|t|h|c)?",
     re.IGNORECASE,
 )
+_GLUED_ACRONYM_RE = re.compile(r"[A-Z]{2,}s")  # "LLMsAleksandra"
 _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
-_TITLE_BAD_ENDS = (",", ":", ";", "-", "–", "—", "(", "[", "{", "/", "'", "’", "\"", "“", "&", "+", "$", "\\", "_", "^")
+_TITLE_BAD_ENDS = (",", ":", ";", "-", "–", "—", "(", "[", "{", "/", "‘", "“", "«", "&", "\\", "_", "^")
+# A title rarely ends on one of these: the split came too late ("…Yehna Kim and", "…Megan T. de").
+_TITLE_BAD_LAST_WORDS = PARTICLES | {"and", "of", "for", "the", "with", "in", "on", "to", "a", "an", "by", "from", "via"}
 
 
 @dataclass
@@ -130,8 +133,27 @@ def score_split(byline: str, start: int) -> float:
 def title_end_score(title: str) -> float:
     if not title.strip() or title != title.rstrip():
         return IMPOSSIBLE
-    return _title_last_word_score(title) + _title_last_fragment_score(title)
+    return _title_last_word_score(title) + _title_last_fragment_score(title) + _title_glue_score(title)
 
+
+def _title_glue_score(title: str) -> float:
+    """A title ending in a name after a glued word ("…Event ExtractionElaheh Shafiei") holds the
+    real split: the first author was swallowed into it."""
+    words = title.split()
+    for back in range(1, min(3, len(words)) + 1):
+        humps = _CAMEL_RE.split(words[-back])
+        if len(humps) < 2:
+            continue
+        head = humps[-2]
+        if not (_GLUED_ACRONYM_RE.fullmatch(head) or len(head) >= 4 and head.lower().endswith(TITLE_WORD_ENDINGS + ("s",))):
+            return 0.0
+        if back == 1:
+            return -2.0 if humps[-1][:1].isupper() else 0.0  # "ModelsFatemeh": a given name cut off
+        tail = [humps[-1]] + words[len(words) - back + 1 :]
+        if all(word[:1].isupper() for word in tail) and name_score(" ".join(tail)) >= -0.5:
+            return -1.5
+        return 0.0
+    return 0.0
 
 def _title_last_fragment_score(title: str) -> float:
     """A title whose last comma-separated part reads as a name ("…, Yann Le") has
@@ -151,16 +173,24 @@ def _title_last_fragment_score(title: str) -> float:
 
 
 def _title_last_word_score(title: str) -> float:
-    if title.endswith(_TITLE_BAD_ENDS) and not title.endswith(("$", "'s")):
+    if title.endswith(_TITLE_BAD_ENDS):
         return -4.0
     last = title.split()[-1]
+    if last in _TITLE_BAD_LAST_WORDS or (len(last) == 1 and last.islower()):
+        return -1.5
+    if re.search(r"[a-z][A-Z]\.", last):
+        return -2.0  # "TransformerV.S.": initials glued to the title belong to the name
     if len(last) >= 2 and last[-1].isupper() and last[-2].islower():
         return -1.5  # "ModelsJ": a lone capital after a lowercase letter mostly starts a name (but ViT, MoE)
+    if re.fullmatch(r"[A-Z]{2,}[A-Z][a-z]{2,}", last):
+        return -1.0  # "NLPAria": an acronym glued to a name, or a name such as BERTScore
     humps = _CAMEL_RE.split(last)
     if len(humps) > 1:
         tail = humps[-1].rstrip("?!.)]:0123456789")
         if _SYLLABLE_RE.fullmatch(tail):
             return -1.0  # "EnglishMing": the title would end in a name's syllable
+        if len(humps[-2]) >= 3 and humps[-2][0].isupper() and len(tail) >= 4 and tail[1:].islower():
+            return -1.0  # "TextMohamamd" as often as "HuggingFace"
         return -0.5
     return 0.0
 
@@ -173,6 +203,8 @@ def name_score(name: str) -> float:
     if (words[-1].lower() in GROUP_WORDS or words[0].lower() in GROUP_WORDS) and 2 <= len(words) <= 4:
         return sum(_group_word_score(word) for word in words)
     score = _LENGTH_SCORES[len(words)] if len(words) < len(_LENGTH_SCORES) else -3.0 * (len(words) - 4)
+    if all(_INITIALS_RE.fullmatch(word) for word in words):
+        score -= 1.5  # "V.S.": initials alone are part of a name that held a comma
     if len(words) == 1 and len(words[0].rstrip(".")) == 1:
         score -= 3.0  # an author called "D"
     for index, word in enumerate(words):
@@ -201,12 +233,12 @@ def _without_marks(text: str) -> str:
 
 
 def word_score(word: str, first: bool) -> float:
+    if first and len(word) == 1 and word.isupper():
+        return -0.8  # a name rarely starts with an initial without its period: "M Fine-tuning…"
     if _INITIALS_RE.fullmatch(word) and word[0].isupper():
         return 0.0
     if word.lower() in PARTICLES:
         return (-0.3 if word[0].isupper() else -0.6) if first else 0.0
-    if first and len(word) == 1 and word.isupper():
-        return -0.5  # an initial without its period
     if word.startswith(("(", "'", "\"", "“", "‘")) and word.endswith((")", "'", "\"", "”", "’")) and len(word) > 2:
         return word_score(word[1:-1], first) - 0.3  # a nickname: Ho Yin 'Sam' Ng
     if word in ("-", "–"):
@@ -231,7 +263,9 @@ def part_score(part: str, first: bool, after_hyphen: bool) -> float:
             part = part[len(prefix):]
             break
     if part[0].islower():
-        return 0.0 if after_hyphen else -2.5  # "Jae-young" is fine, "jun" is not
+        if after_hyphen and not any(ch.isupper() for ch in part):
+            return 0.0  # "Jae-young" is fine
+        return -2.5  # "jun" is not, nor "Fine-tuningShambhavi"
     rest = part[1:].replace("'", "").replace("’", "").replace(".", "")
     if not rest or rest.islower():
         return 0.0
