@@ -57,7 +57,10 @@ _SYLLABLE_RE = re.compile(
     re.IGNORECASE,
 )
 _GLUED_ACRONYM_RE = re.compile(r"[A-Z]{2,}s")  # "LLMsAleksandra"
-_CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_LOWER = "a-zß-öø-ÿ"
+_UPPER = "A-ZÀ-ÖØ-Þ"
+# A lowercase letter then a capital, in Latin letters with accents too: "KeNetÖzge" splits before Ö.
+_CAMEL_RE = re.compile(rf"(?<=[{_LOWER}ā-ž])(?=[{_UPPER}ĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ])")
 _TITLE_BAD_ENDS = (",", ":", ";", "-", "–", "—", "(", "[", "{", "/", "‘", "“", "«", "&", "\\", "_", "^")
 # A title rarely ends on one of these: the split came too late ("…Yehna Kim and", "…Megan T. de").
 _TITLE_BAD_LAST_WORDS = PARTICLES | {"and", "of", "for", "the", "with", "in", "on", "to", "a", "an", "by", "from", "via"}
@@ -279,5 +282,5 @@ def part_score(part: str, first: bool, after_hyphen: bool) -> float:
     if humps[0].lower().endswith(TITLE_WORD_ENDINGS) and len(humps[0]) >= 5:
         return -2.5  # "SegmentationHongbin": a title word glued to a name
     if not first or after_hyphen:
-        return -0.8  # surnames: NaseriTehrani, QasemiZadeh
+        return -0.8 if len(humps) == 2 else -2.0  # surnames: NaseriTehrani, QasemiZadeh; not "KeNetÖzge"
     return -2.5
