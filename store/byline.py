@@ -25,11 +25,15 @@ PARTICLES = {
     "van", "von", "der", "den", "de", "del", "della", "degli", "di", "da", "dos", "das", "do", "du", "la", "le",
     "bin", "binti", "ibn", "al", "el", "ten", "ter", "y", "zu", "af", "av", "st.", "e", "mac", "ap", "lo", "des",
 }
-# Last words of group authors ("BigScience Workshop", "SAM 3D Team"), which may hold anything.
+# Words of group authors (BibTeX name handling uses this set too, so it stays as it was).
 GROUP_WORDS = {
-    "workshop", "collaboration", "team", "consortium", "initiative", "project", "community", "group", "lab",
-    "committee", "contributors", "organizers", "organisers", "authors", "members", "alliance", "network",
-    "foundation", "council", "partners", "society", "institute", "association", "center", "centre",
+    "workshop", "collaboration", "team", "consortium", "initiative", "project", "community",
+    "group", "lab", "committee", "contributors", "organizers",
+}
+# On a card a group name may also end or start with these ("SAM 3D Team", "Team Hunyuan3D").
+BYLINE_GROUP_WORDS = GROUP_WORDS | {
+    "organisers", "authors", "members", "alliance", "network", "foundation", "council", "partners", "society",
+    "institute", "association", "center", "centre",
 }
 # Given names written as one camel-cased word: AbdelRahim, MohammadJavad, SaiKiran.
 COMPOUND_GIVEN = ("Abdel", "Abdul", "Abd", "Abu", "Mohammad", "Mohammed", "Muhammad", "Mohamed", "Amir", "Sai", "Mohan", "Ali")
@@ -203,7 +207,7 @@ def name_score(name: str) -> float:
     words = _without_marks(name).split()
     if not words:
         return IMPOSSIBLE
-    if (words[-1].lower() in GROUP_WORDS or words[0].lower() in GROUP_WORDS) and 2 <= len(words) <= 4:
+    if (words[-1].lower() in BYLINE_GROUP_WORDS or words[0].lower() in BYLINE_GROUP_WORDS) and 2 <= len(words) <= 4:
         return sum(_group_word_score(word) for word in words)
     score = _LENGTH_SCORES[len(words)] if len(words) < len(_LENGTH_SCORES) else -3.0 * (len(words) - 4)
     if all(_INITIALS_RE.fullmatch(word) for word in words):
@@ -217,7 +221,7 @@ def name_score(name: str) -> float:
 
 def _group_word_score(word: str) -> float:
     """Group names hold acronyms, digits and camel case (SAM 3D Team, BigScience Workshop)."""
-    if word.lower() in ("the", "of", "and", "for") or word.lower() in GROUP_WORDS:
+    if word.lower() in ("the", "of", "and", "for") or word.lower() in BYLINE_GROUP_WORDS:
         return 0.0
     if word[:1].islower():
         return -3.0
