@@ -262,3 +262,30 @@ def test_a_query_error_stays_a_query_error_with_its_message(copy, capsys):
         assert library.index.problem is None and library.index_status() == "current"
     code, _, err = run(capsys, "search", "--library", copy, "title:(unbalanced")
     assert code != 0 and "damaged" not in err and "rebuilding" not in err
+
+
+async def test_the_app_rebuilds_an_index_a_search_finds_damaged_then_answers(copy, monkeypatch):
+    from tui.app import PapersApp
+
+    from .test_app import paper_list, record_work_line, search_status, settle, type_text
+
+    shown_work = record_work_line(monkeypatch)
+    with Library(copy) as library:
+        expected = {paper.id for paper in library.list("author:okafor", sort="date")}
+    app = PapersApp(copy)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert shown_work == []  # the index was whole when the app opened it
+        await pilot.press("3")  # all papers
+        await settle(pilot)
+        segment = largest(copy / "index", ".pst")
+        segment.write_bytes(b"\xff" * segment.stat().st_size)  # the disk goes bad under the running app
+        await pilot.press("slash")
+        await type_text(pilot, "author:okafor")
+        await settle(pilot)
+        assert [label for label, *_ in shown_work] and all("search index" in label for label, *_ in shown_work)
+        assert set(paper_list(app).paper_ids) == expected
+        status = str(search_status(app).content)
+        assert status == f"{len(expected)} hits" and "cannot run the query" not in status
+    with Library(copy) as library:
+        assert library.index_status() == "current" and library.index.verify() is None
