@@ -289,3 +289,26 @@ async def test_the_app_rebuilds_an_index_a_search_finds_damaged_then_answers(cop
         assert status == f"{len(expected)} hits" and "cannot run the query" not in status
     with Library(copy) as library:
         assert library.index_status() == "current" and library.index.verify() is None
+
+
+def test_a_read_error_that_comes_back_after_the_rebuild_is_not_blamed_on_the_files_again(copy, monkeypatch):
+    """Checksums right and Whoosh raising what damaged bytes raise: the index is rebuilt
+    once; if the same error comes back from the new index, the files are not to blame,
+    and rebuilding again and again (the app would loop) helps nobody."""
+    from whoosh.searching import Searcher
+
+    def broken_search(self, *args, **kwargs):
+        raise Exception("Block tag error")
+
+    with Library(copy) as library:
+        monkeypatch.setattr(Searcher, "search", broken_search)
+        with pytest.raises(IndexUnavailable, match="damaged"):
+            library.search("author:okafor")
+        assert "Block tag error" in library.index.problem
+        assert library.repair_index() and library.index_status() == "current"
+        with pytest.raises(QueryError, match="cannot run the query: Exception: Block tag error") as refused:
+            library.search("author:okafor")
+        assert not isinstance(refused.value, IndexUnavailable)
+        assert library.index_status() == "current"
+        monkeypatch.undo()
+        assert library.search("author:okafor")

@@ -63,6 +63,10 @@ class IndexFiles:
         self.checksums = SegmentChecksums(directory)
         self.marker = marker
         self._checked: set[str] = set()
+        # A read error with every checksum right (the damage was written so) is taken
+        # for damage once; if it comes back after the rebuild, it is not the files'.
+        self._read_error_blamed = False
+        self._rebuilt_since_blamed = False
         self._lock = threading.Lock()
 
     def record(self, ix, holding_lock: bool = False) -> None:
@@ -83,6 +87,7 @@ class IndexFiles:
         """The index was made anew: nothing of it is checked yet."""
         with self._lock:
             self._checked.clear()
+            self._rebuilt_since_blamed = self._read_error_blamed
 
     def verify(self, ix, full: bool = True) -> str | None:
         """What is wrong with the committed files, or None when they match their
@@ -123,6 +128,7 @@ class IndexFiles:
         if is_query_fault(error):
             return None
         damage = self.check(ix)
-        if damage is None and is_read_error(error):
+        if damage is None and is_read_error(error) and not self._rebuilt_since_blamed:
+            self._read_error_blamed = True
             damage = f"{type(error).__name__}: {error}"
         return damage or _reads_whole(ix)
