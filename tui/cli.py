@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from store.db import storage_errors
-from store.errors import ImportFormatError, LibraryError, QueryError, SchemaError, retry_while_busy
+from store.errors import ImportFormatError, IndexUnavailable, LibraryError, QueryError, SchemaError, retry_while_busy
 from store.files import check_output
 from store.importers import FORMATS
 from store.index_sync import IndexStatus
@@ -102,9 +102,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # A damaged file or a full disk comes back as a StorageError naming the database.
         with storage_errors(Library.database_file(directory)), Library(directory) as library:
-            if command in INDEX_COMMANDS and (command == "search" or getattr(args, "query", None)):
+            queries = command in INDEX_COMMANDS and (command == "search" or getattr(args, "query", None))
+            if queries:
                 ensure_index(library, args)
-            return COMMANDS[command](library, args)
+            try:
+                return COMMANDS[command](library, args)
+            except IndexUnavailable:
+                if not queries:
+                    raise
+                ensure_index(library, args)  # damage the query itself ran into: rebuilt once, asked again
+                return COMMANDS[command](library, args)
     except (ImportFormatError, QueryError, LibraryError, SchemaError) as error:
         print(f"papers-tui: {safe_text(str(error))}", file=sys.stderr)
         return EXIT_ERROR
