@@ -76,6 +76,7 @@ class Worker:
         code = self.proc.wait(timeout)
         self._reader.join(timeout)
         self._err_reader.join(timeout)
+        assert not self._reader.is_alive() and not self._err_reader.is_alive(), "the worker's output never closed"
         return code
 
     @property
