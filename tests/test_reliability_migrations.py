@@ -261,3 +261,63 @@ def test_two_processes_open_an_old_library_at_once(kept, tmp_path):
         assert schema_of(directory / "library.sqlite3") == fresh_schema(tmp_path / f"attempt{attempt}")
         with Library(directory) as library:
             assert state_of(library) == expected
+
+
+PAUSE_AT_BACKUP = """
+import sqlite3, sys
+from store.library import Library
+
+def pause(frame, event, arg):
+    # Hold this process just as it starts copying the library (SQLite's backup API).
+    if event == "c_call" and getattr(arg, "__qualname__", "") == "Connection.backup" and arg.__self__.__class__ is sqlite3.Connection:
+        sys.setprofile(None)
+        print("backing up", flush=True)
+        sys.stdin.readline()
+
+if sys.argv[2] == "pause":
+    sys.setprofile(pause)
+with Library(sys.argv[1]) as library:
+    sys.setprofile(None)
+    print(library.count(), flush=True)
+"""
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "bug: store/db.py migrate() reads the schema version and calls before_upgrade (the backup) without the "
+    "write lock. Found: first opener (v1) chooses backups/library-v1-<second>.sqlite3 and is held at the "
+    "backup; the second opener backs up to the same name, upgrades and finishes; the first then copies the "
+    "already-upgraded file over it: the one backup named v1 holds schema v2 (or, a second later, two backups)"))
+@pytest.mark.parametrize("kept", [p for p in KEPT if int(p.stem[1:]) < SCHEMA_VERSION] or [pytest.param(
+    None, marks=pytest.mark.skip(reason="no kept library older than the current schema"))],
+    ids=lambda p: getattr(p, "stem", "none"))
+def test_a_second_opener_during_the_backup_takes_no_second_backup(kept, tmp_path):
+    """The worst moment, made to happen: the first process is paused as it starts its
+    backup-before-upgrade, and the second opens the library then. Whatever the second
+    does (waits, or sees that the upgrade is under way), one backup is taken."""
+    directory = copy_of(kept, tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    def opener(mode: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-c", PAUSE_AT_BACKUP, str(directory), mode], cwd=ROOT, env=env,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    first = opener("pause")
+    assert first.stdout.readline() == "backing up\n", "the first opener never started a backup"
+    second = opener("go")
+    try:
+        # If the second can finish while the first is held, it must have done so without a backup of its own;
+        # if it waits for the first instead, this gives up waiting (the outcome is checked the same way).
+        second.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        pass
+    first.stdin.write("go\n")
+    first.stdin.flush()
+    expected = len(json.loads((OLD / f"{kept.stem}.json").read_text(encoding="utf-8")))
+    for process in (first, second):
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0 and err == "", err
+        assert out.splitlines()[-1] == str(expected)
+    backups = sorted((directory / "backups").glob("library-v*.sqlite3"))
+    assert len(backups) == 1, [b.name for b in backups]
+    assert dump_of(backups[0]) == dump_of(kept)
+    assert_keeps_every_column(kept, directory / "library.sqlite3", int(kept.stem[1:]))
