@@ -111,9 +111,12 @@ def assert_keeps_every_column(old: Path, new: Path, from_version: int) -> None:
         new_columns, new_rows = after[table]
         assert set(columns) <= set(new_columns), f"{table} lost columns {set(columns) - set(new_columns)}"
         kept = [c for c in columns if f"{table}.{c}" not in recomputed]
-        project = lambda cols, row: tuple(row[cols.index(c)] for c in kept)  # noqa: E731
-        assert sorted((project(columns, r) for r in rows), key=repr) == sorted(
-            (project(new_columns, r) for r in new_rows), key=repr), f"{table} changed"
+        assert sorted((project(columns, r, kept) for r in rows), key=repr) == sorted(
+            (project(new_columns, r, kept) for r in new_rows), key=repr), f"{table} changed"
+
+
+def project(columns: list[str], row: tuple, kept: list[str]) -> tuple:
+    return tuple(row[columns.index(c)] for c in kept)
 
 
 def fresh_schema(tmp_path: Path) -> dict[str, object]:
