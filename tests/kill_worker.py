@@ -1,8 +1,9 @@
 """A child process that works on a library and says what it has done.
 
-Used by tests/test_reliability_kill.py: the parent kills it (SIGKILL) at a
-random moment, or runs two at once, and then checks the library against what
-the worker reported. Protocol, one line each on stdout, flushed at once:
+Used by tests/test_reliability_kill.py, where it kills itself (SIGKILL) at a
+point planned from the test's seed (--kill-at), and by
+tests/test_reliability_concurrency.py, which runs two at once; the parent then
+checks the library against what the worker reported. Protocol, one line each on stdout, flushed at once:
 
     READY                     the library is open
     KILLED <json point>       (with --kill-at) said just before it kills itself
