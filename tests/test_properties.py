@@ -69,7 +69,9 @@ dates = st.dates(min_value=date(1991, 1, 1), max_value=date(2025, 12, 31)).map(l
 def distinct_papers(draw, min_size: int = 1, max_size: int = 5, title_text=None) -> list[dict]:
     """Papers that differ in title, authors and abstract (no identifiers: only content tells them apart)."""
     count = draw(st.integers(min_size, max_size))
-    titles = draw(st.lists(title_text or st.lists(word, min_size=3, max_size=9).map(" ".join).map(str.capitalize),
+    if title_text is None:
+        title_text = st.lists(word, min_size=3, max_size=9).map(" ".join).map(str.capitalize)
+    titles = draw(st.lists(title_text,
                            min_size=count, max_size=count, unique_by=lambda t: t.casefold()))
     bylines = draw(st.lists(st.lists(author, min_size=1, max_size=4, unique=True), min_size=count, max_size=count,
                             unique_by=lambda names: tuple(n.casefold() for n in names)))
