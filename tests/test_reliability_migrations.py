@@ -235,7 +235,15 @@ with Library(sys.argv[1]) as library:
 """
 
 
-@pytest.mark.parametrize("kept", KEPT, ids=[p.stem for p in KEPT])
+# Not strict: the failure is a race (about 1 simultaneous open in 10 on this machine; no way found to force
+# it from outside the store). Once store/db.py waits and retries there, this mark must go.
+OPENING_RACE = pytest.mark.xfail(strict=False, raises=AssertionError, reason=(
+    "bug: two processes opening an old (rollback-journal) library at once: one can fail in store/db.py "
+    "connect() at `PRAGMA journal_mode = WAL` with sqlite3.OperationalError 'database is locked' (seen in a "
+    "full-suite run; 2 of 20 in-process pairs of Library() opens of v1.sqlite3), and the traceback reaches the user"))
+
+
+@pytest.mark.parametrize("kept", [pytest.param(p, marks=OPENING_RACE) for p in KEPT], ids=[p.stem for p in KEPT])
 def test_two_processes_open_an_old_library_at_once(kept, tmp_path):
     """Two windows started together on a library from an older version: both open it,
     it is upgraded once, backed up once (if it needed upgrading), and nothing is lost."""
