@@ -9,8 +9,8 @@ Pilot's `press`, which waits for idle and forces a repaint itself: the app's own
 decides when the frame is drawn, as it does in a terminal.
 
 Some methods of the screen and the list are wrapped on the instance (never edited) to
-timestamp the steps in between: when the search worker starts and ends (`_read_view`), when
-the list gets the new ids (`show_ids`), when a save job has finished (`_run_save`).
+timestamp the steps in between: when the search worker starts and ends (`client.read_view`), when
+the list gets the new ids (`show_ids`), when a write has finished (`client.write`).
 """
 
 from __future__ import annotations
@@ -92,9 +92,9 @@ class Timeline:
         self.reads: list[tuple[float, float, int | None]] = []  # search worker (start, end, hits)
         self.shown: list[float] = []  # the list got a view's ids
         self.saves: list[float] = []  # a save job (SQL, index, re-read) finished
-        self._wrap(screen, "_read_view", self._on_read)
+        self._wrap(screen.client, "read_view", self._on_read)
         self._wrap(paper_list, "show_ids", lambda start, end, result: self.shown.append(end))
-        self._wrap(screen, "_run_save", lambda start, end, result: self.saves.append(end))
+        self._wrap(screen.client, "write", lambda start, end, result: self.saves.append(end))
 
     @staticmethod
     def _wrap(obj, name: str, record) -> None:
@@ -197,7 +197,7 @@ async def start_session(app, pilot) -> Session:
     screen = app.screen
     papers = screen.query_one(PaperList)
     session = Session(app, pilot, screen, papers, FrameProbe(app), Timeline(screen, papers))
-    await wait_until(pilot, lambda: screen.library is not None and papers.paper_ids and rows_ready(papers),
+    await wait_until(pilot, lambda: screen.library_open and papers.paper_ids and rows_ready(papers),
                      "the inbox to show rows")
     await settle(pilot)
     return session
@@ -351,7 +351,7 @@ async def measure_keys(s: Session, runs: int, db_path: Path) -> dict:
     await settle(s.pilot)
     samples: dict[str, list[dict]] = {"star": [], "read": [], "tag": []}
     for run in range(runs):
-        for press in range(PRESSES):
+        for _press in range(PRESSES):
             samples["star"].append(await time_toggle(s, "s", "starred", db_path))
             samples["read"].append(await time_toggle(s, "r", "read", db_path))
         for number in range(TAGS):

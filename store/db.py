@@ -5,13 +5,15 @@ The database is the source of truth; the Whoosh index is derived from it.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
-from .errors import LibraryBusy, SchemaError
+from .errors import LibraryBusy, ReadOnlyLibrary, SchemaError
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -108,16 +110,44 @@ MIGRATIONS: list[str] = [
     CREATE INDEX papers_read_date ON papers(read, date);
     CREATE INDEX papers_starred_date ON papers(starred, date);
     """,
+    # 3: curating: every key a paper was known by, flagged guesses, dismissed
+    # papers, fields the user edited, and each source record kept whole (unmerge)
+    """
+    CREATE TABLE aliases (
+        key TEXT PRIMARY KEY,
+        paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        added TEXT NOT NULL
+    );
+    CREATE INDEX aliases_paper ON aliases(paper_id);
+    CREATE TABLE paper_flags (
+        paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        reason TEXT NOT NULL,
+        source TEXT,
+        line INTEGER,
+        added TEXT NOT NULL,
+        PRIMARY KEY (paper_id, reason)
+    );
+    ALTER TABLE papers ADD COLUMN dismissed_at TEXT;
+    ALTER TABLE papers ADD COLUMN user_fields TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE sources ADD COLUMN record TEXT;
+    CREATE INDEX papers_dismissed ON papers(dismissed_at) WHERE dismissed_at IS NOT NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class Database:
-    """Hands each thread its own connection to one SQLite file."""
+    """Hands each thread its own connection to one SQLite file.
 
-    def __init__(self, path: Path):
+    `read_only`: True opens the file read-only (reads work, `transaction` raises
+    ReadOnlyLibrary); None decides by whether this process may write the library
+    (`writable`): a read-only mount, a directory or file without write permission."""
+
+    def __init__(self, path: Path, read_only: bool | None = None):
         self.path = path
+        self.read_only = not writable(path) if read_only is None else read_only
+        self._decided = read_only is not None  # else a write refused on connecting makes it read-only
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
@@ -126,7 +156,14 @@ class Database:
     def conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = connect(self.path)
+            try:
+                conn = connect(self.path, read_only=self.read_only)
+            except sqlite3.OperationalError as error:
+                # The file system said yes to os.access but no to SQLite (a file owned by another user).
+                if self._decided or self.read_only or not isinstance(busy_or(error), ReadOnlyLibrary):
+                    raise
+                self.read_only = True
+                conn = connect(self.path, read_only=True)
             self._local.conn = conn
             with self._lock:
                 self._connections.append(conn)
@@ -135,6 +172,8 @@ class Database:
     @contextmanager
     def transaction(self):
         """BEGIN IMMEDIATE ... COMMIT, rolled back on any error."""
+        if self.read_only:
+            raise ReadOnlyLibrary(read_only_message(self.path))
         conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -168,21 +207,94 @@ class Database:
 
 def busy_or(error: sqlite3.OperationalError) -> Exception:
     """`LibraryBusy` when another connection held the lock past the busy timeout,
-    else the error itself: callers retry by type, never by matching text."""
+    `ReadOnlyLibrary` when the file turned out not writable, else the error itself:
+    callers tell them apart by type, never by matching text."""
     if "locked" in str(error) or "busy" in str(error):
         return LibraryBusy("another papers-tui is writing to this library")
+    if (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF == sqlite3.SQLITE_READONLY:
+        return ReadOnlyLibrary(f"the library is read-only: {error}")
     return error
 
 
-def connect(path: Path) -> sqlite3.Connection:
+class Connection(sqlite3.Connection):
+    """A connection that knows whether it was opened read-only (migrate asks)."""
+
+    read_only = False
+
+
+def writable(path: Path) -> bool:
+    """May this process write the library at `path`? Its directory must take new
+    files (SQLite's -wal and -shm, the index) and the file, if there, be writable.
+    os.access asks the kernel: a read-only mount says no even to root."""
+    directory = Path(path).parent
+    if not directory.exists():
+        return True  # a new library: making it is what fails, with its own message
+    if not os.access(directory, os.W_OK):
+        return False
+    return not Path(path).exists() or os.access(path, os.W_OK)
+
+
+def read_only_message(path: Path) -> str:
+    return f"the library is read-only (no write access to {Path(path).parent}): it can be read, searched and exported, not changed"
+
+
+def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
+    if read_only:
+        return connect_read_only(path)
     # isolation_level=None: we open transactions ourselves, explicitly.
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000, factory=Connection
+    )
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that never writes (SQLite's `mode=ro`), not even the journal mode.
+
+    A WAL library needs its -shm file to be read: when the -shm cannot be made (the
+    directory is not writable) and no -wal file holds changes, the file is opened
+    `immutable=1`: read without locks or -shm, which is right as long as nobody
+    writes it meanwhile (nobody can make a -wal beside it without write access
+    either). With a -wal file present but no -shm, immutable would miss the changes
+    in the -wal, so that case is refused with a message."""
+    conn = _open_uri(path, "mode=ro")
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reading opens the -shm, if WAL
+        return conn
+    except sqlite3.OperationalError as error:
+        conn.close()
+        if not _cannot_make_shm(error):
+            raise
+        if Path(f"{path}-wal").exists():
+            raise ReadOnlyLibrary(
+                f"the library cannot be read without write access: {Path(path).name}-wal holds changes not yet "
+                "merged into it; open it once where it can be written (or copy the directory somewhere writable)"
+            ) from error
+    conn = _open_uri(path, "mode=ro&immutable=1")
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return conn
+
+
+def _open_uri(path: Path, options: str) -> sqlite3.Connection:
+    uri = f"file:{quote(str(Path(path).absolute()))}?{options}"
+    conn = sqlite3.connect(
+        uri, uri=True, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000, factory=Connection
+    )
+    conn.read_only = True
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def _cannot_make_shm(error: sqlite3.OperationalError) -> bool:
+    """SQLite's answer when a WAL file's -shm cannot be created beside it."""
+    return getattr(error, "sqlite_errorname", "") in ("SQLITE_READONLY_DIRECTORY", "SQLITE_CANTOPEN", "SQLITE_READONLY_CANTINIT")
 
 
 def drop_unused_tags(conn: sqlite3.Connection) -> None:
@@ -200,6 +312,13 @@ def migrate(conn: sqlite3.Connection, before_upgrade: Callable[[int], None] | No
     if start > SCHEMA_VERSION:
         raise SchemaError(
             f"this library was made by a newer papers-tui (schema {start}, this one knows {SCHEMA_VERSION})"
+        )
+    if start < SCHEMA_VERSION and getattr(conn, "read_only", False):
+        if start == 0:
+            raise ReadOnlyLibrary("there is no library here, and it cannot be made: the directory is read-only")
+        raise ReadOnlyLibrary(
+            f"this library was made by an older papers-tui (schema {start}) and must be upgraded to {SCHEMA_VERSION}, "
+            "which needs write access; it is read-only here"
         )
     if start and start < SCHEMA_VERSION and before_upgrade:
         before_upgrade(start)

@@ -83,3 +83,47 @@ def similar_abstracts(a: frozenset[int], b: frozenset[int]) -> bool:
         return False
     shared = len(a & b)
     return shared / min(len(a), len(b)) >= MIN_CONTAINMENT and shared / len(a | b) >= MIN_JACCARD
+
+
+# --- do two records describe one work? (used by merging, and by benchmarks/dedup_merges.py)
+
+SIMILAR_NAME_RATIO = 0.8  # difflib ratio of two names' letters: a typo or a dropped letter
+
+
+def same_person(a: str, b: str) -> bool:
+    """Two spellings of one author: `J. Smith` / `John Smith`, `Lu Jie` / `Jie Lu`,
+    `Zhaopan Xu` / `xu Zhao Pan`, `Noga BenYoash` / `Noga Ben Yoash`, `Jesus Lovon`
+    / `Jesus Lovon-Melgarejo`, `Rawan Al-Matham` / `Rawan Nasser Almatham`,
+    `Anđelić` / `Anđedelić` (a typo). `Wei Wang` and `Wei Zhang` are two people."""
+    a_words, b_words = words(a), words(b)
+    if not a_words or not b_words:
+        return False
+    if a_words[-1] == b_words[-1] or sorted(a_words) == sorted(b_words):
+        return True
+    a_letters, b_letters = "".join(a_words), "".join(b_words)
+    if a_letters in b_letters or b_letters in a_letters or sorted(a_letters) == sorted(b_letters):
+        return True
+    from difflib import SequenceMatcher
+
+    similar_surnames = SequenceMatcher(None, a_words[-1], b_words[-1]).ratio() >= SIMILAR_NAME_RATIO
+    return similar_surnames and a_words[0][0] == b_words[0][0]
+
+
+def authors_agree(a: list[str], b: list[str]) -> bool:
+    """The author lists can be one paper's: either side unknown, or the first
+    author of one is among the first authors of the other (orders change
+    between versions; lists get cut with `et al.`)."""
+    if not a or not b:
+        return True
+    return any(same_person(a[0], other) for other in b[:3]) or any(same_person(b[0], other) for other in a[:3])
+
+
+def titles_agree(a: str | None, b: str | None) -> bool:
+    """One title, maybe with a subtitle dropped or a word changed between versions."""
+    a_norm, b_norm = normalise_title(a), normalise_title(b)
+    if not a_norm or not b_norm:
+        return True
+    if a_norm == b_norm or a_norm.startswith(b_norm + " ") or b_norm.startswith(a_norm + " "):
+        return True
+    a_words, b_words = set(a_norm.split()), set(b_norm.split())
+    return len(a_words & b_words) / max(len(a_words), len(b_words)) >= SIMILAR_NAME_RATIO

@@ -25,6 +25,24 @@ class LibraryBusy(LibraryError):
     is safe to try again: `retry_while_busy` does."""
 
 
+class OutputRefused(LibraryError):
+    """An output path papers-tui will not write to: empty, a directory, a socket,
+    a block device. Raised before anything is written (store/files.py)."""
+
+
+class LimitExceeded(LibraryError):
+    """An input over one of the documented limits (store/limits.py); `limit` is its name."""
+
+    def __init__(self, limit: str, message: str):
+        self.limit = limit
+        super().__init__(message)
+
+
+class ReadOnlyLibrary(LibraryError):
+    """A change asked of a library opened read-only (its directory or database
+    file is not writable): reading works, writing does not (store/db.py)."""
+
+
 class ImportFormatError(Exception):
     """Input that cannot be imported; names the file and line."""
 

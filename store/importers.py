@@ -11,6 +11,8 @@ import re
 import sys
 from pathlib import Path
 
+from .errors import LimitExceeded
+from .limits import check_count, check_field, check_tag
 from .listing import clean_text, detect_shape, parse_listing
 from .model import (
     ImportFormatError,
@@ -104,7 +106,43 @@ def parse_text(text: str, source: str, fmt: str | None = None, bib_macros: dict[
         raise ImportFormatError(source, None, f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     for record in result.records:
         sanitise_record(record)
+    _skip_records_over_limits(result)
+    if not result.records and result.skipped:
+        first = result.skipped[0]
+        raise ImportFormatError(source, first.line, f"nothing could be imported: {first.reason}")
     return result
+
+
+def _skip_records_over_limits(result: ParseResult) -> None:
+    """A record with a field over its limit (store/limits.py) is skipped and reported."""
+    kept = []
+    for record in result.records:
+        try:
+            check_record_limits(record)
+        except LimitExceeded as error:
+            result.skipped.append(Skip(record.line, str(error)))
+            continue
+        kept.append(record)
+    if len(kept) < len(result.records):
+        result.records = kept
+        result.skipped.sort(key=lambda skip: skip.line)
+
+
+def check_record_limits(record: PaperRecord) -> None:
+    """LimitExceeded for the first field of `record` over its limit."""
+    for name in ("title", "venue", "abstract", "note", "url", "doi", "key"):
+        check_field(name, getattr(record, name))
+    for name in ("authors", "orgs", "comments", "tags"):
+        values = getattr(record, name)
+        check_count(name, len(values))
+        for value in values:
+            if name == "tags":
+                check_tag(value)
+            else:
+                check_field(name, value)
+    check_count("extra", len(record.extra))
+    for value in record.extra.values():
+        check_field("extra", value)
 
 
 def sanitise_record(record: PaperRecord) -> None:
@@ -117,15 +155,23 @@ def sanitise_record(record: PaperRecord) -> None:
     record.authors = [a for a in (" ".join(clean_text(a).split()) for a in record.authors) if a]
     record.orgs = [o for o in (" ".join(clean_text(o).split()) for o in record.orgs) if o]
     record.comments = [c for c in (" ".join(clean_text(c).split()) for c in record.comments) if c]
-    record.tags = [t for t in (" ".join(clean_text(t).replace(",", " ").split()) for t in record.tags) if t]
+    record.tags = [t for t in (" ".join(clean_text(t).split()) for t in record.tags) if t]  # limits check commas
     record.note = clean_text(record.note)
     record.extra = {clean_text(k): clean_text(v) for k, v in record.extra.items()}
 
 
 # --- JSON lines --------------------------------------------------------------------------
 
+# Fields of a JSON line and the JSON type each must have (null is always "not given").
+JSON_TEXT_FIELDS = ("title", "date", "abstract", "venue", "url", "doi", "arxiv_id", "category", "id", "note", "key")
+JSON_LIST_FIELDS = ("authors", "orgs", "comments", "categories", "tags")
+JSON_BOOL_FIELDS = ("authors_truncated", "has_code", "read", "starred")
+
 
 def parse_jsonl(text: str, source: str) -> ParseResult:
+    """One paper per line. A line that is not JSON refuses the file (it is broken,
+    or not JSON lines at all); a line with a field of the wrong type is skipped
+    and reported with the field, and the others are imported."""
     result = ParseResult()
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -134,9 +180,15 @@ def parse_jsonl(text: str, source: str) -> ParseResult:
             data = json.loads(line)
         except json.JSONDecodeError as error:
             raise ImportFormatError(source, number, f"not valid JSON: {error.msg} (column {error.colno})") from error
-        if not isinstance(data, dict):
-            raise ImportFormatError(source, number, "expected a JSON object on each line")
-        record = record_from_json(data, source, number)
+        except RecursionError as error:  # arrays nested thousands deep
+            raise ImportFormatError(source, number, "not valid JSON: nested too deep") from error
+        try:
+            if not isinstance(data, dict):
+                raise ImportFormatError(source, number, f"expected a JSON object, not {_json_type(data)}")
+            record = record_from_json(data, source, number)
+        except ImportFormatError as error:
+            result.skipped.append(Skip(number, error.message))
+            continue
         if not (record.title or record.abstract or record.arxiv_id or record.doi):
             result.skipped.append(Skip(number, "no title, abstract, arXiv id or DOI"))
             continue
@@ -147,28 +199,20 @@ def parse_jsonl(text: str, source: str) -> ParseResult:
 
 
 def record_from_json(data: dict, source: str, line: int) -> PaperRecord:
-    """Accept both our own `list --json` objects and the corpus' objects."""
+    """Accept both our own `list --json` objects and the corpus' objects; a field
+    of the wrong type is an ImportFormatError naming it (nothing is coerced)."""
+    _check_json_types(data, source, line)
 
     def text(name: str) -> str | None:
-        value = data.get(name)
-        if value is None or value == "":
-            return None
-        if not isinstance(value, (str, int, float)):
-            raise ImportFormatError(source, line, f"field {name!r} should be text")
-        return str(value)
+        return data.get(name) or None
 
     def text_list(name: str) -> list[str]:
-        value = data.get(name) or []
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ImportFormatError(source, line, f"field {name!r} should be a list of text")
-        return value
+        return list(data.get(name) or [])
 
     record = PaperRecord(line=line)
     record.title = text("title")
     record.authors = text_list("authors")
-    record.authors_truncated = bool(data.get("authors_truncated", False))
+    record.authors_truncated = data.get("authors_truncated") is True
     record.orgs = text_list("orgs")
     record.date = _json_date(text("date"), source, line)
     record.abstract = text("abstract")
@@ -176,7 +220,7 @@ def record_from_json(data: dict, source: str, line: int) -> PaperRecord:
     record.url = text("url")
     record.doi = normalise_doi(text("doi"))
     record.comments = text_list("comments")
-    record.has_code = bool(data.get("has_code", False))
+    record.has_code = data.get("has_code") is True
     record.arxiv_id = normalise_arxiv_id(text("arxiv_id"))
     categories = text_list("categories")
     record.category = full_category(text("category") or (categories[0] if categories else None))
@@ -187,6 +231,39 @@ def record_from_json(data: dict, source: str, line: int) -> PaperRecord:
     record.note = text("note") or ""
     record.key = text("key")
     return record
+
+
+def _check_json_types(data: dict, source: str, line: int) -> None:
+    for name in JSON_TEXT_FIELDS:
+        value = data.get(name)
+        if value is not None and not isinstance(value, str):
+            raise ImportFormatError(source, line, f"field {name!r} should be text, not {_json_type(value)}")
+    for name in JSON_LIST_FIELDS:
+        value = data.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, list):
+            raise ImportFormatError(source, line, f"field {name!r} should be a list of text, not {_json_type(value)}")
+        wrong = next((item for item in value if not isinstance(item, str)), None)
+        if wrong is not None or None in value:
+            raise ImportFormatError(source, line, f"field {name!r} should be a list of text; it holds {_json_type(wrong)}")
+    for name in JSON_BOOL_FIELDS:
+        value = data.get(name)
+        if value is not None and not isinstance(value, bool):
+            raise ImportFormatError(source, line, f"field {name!r} should be true or false, not {_json_type(value)}")
+
+
+def _json_type(value) -> str:
+    """The JSON name of a value's type, with the value when it is short."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})" if len(repr(value)) <= 20 else "a number"
+    if isinstance(value, str):
+        return f"text ({value!r})" if len(value) <= 20 else "text"
+    return "a list" if isinstance(value, list) else "an object"
 
 
 def _apply_corpus_id(record: PaperRecord, ident: str | None) -> None:

@@ -107,7 +107,7 @@ class Library:
         if self._index is None:
             with self._index_lock:
                 if self._index is None:
-                    from .search_index import PaperIndex
+                    from .search import PaperIndex
 
                     index = PaperIndex(self.directory / "index")
                     index.adopt_if_empty(self._store_state)
@@ -767,7 +767,7 @@ def _store_filters(query: str | None) -> list[tuple[str, str]] | None:
 
 
 def index_doc(paper: Paper):
-    from .search_index import IndexDoc
+    from .search import IndexDoc
 
     categories = []
     if paper.category:

@@ -81,6 +81,9 @@ class PaperRecord:
     starred: bool = False
     note: str = ""
     line: int = 0
+    # Why the importer is unsure of this record (short reasons, one per doubt):
+    # a byline split that is a guess, a listing cut off before its id.
+    flags: list[str] = field(default_factory=list)
 
 
 @dataclass

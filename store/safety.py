@@ -8,16 +8,19 @@ tags, and a search index that is stale, damaged or disagrees with the store.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sqlite3
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .db import BUSY_TIMEOUT_MS, SCHEMA_VERSION, drop_unused_tags, schema_version
+from .db import SCHEMA_VERSION, connect_read_only, drop_unused_tags, schema_version
+from .files import STDOUT, mode_for, output_target, write_in_place
 
 if TYPE_CHECKING:
     from .library import Library
@@ -44,19 +47,39 @@ def stamped_path(folder: Path, label: str = "") -> Path:
     return path
 
 
-def backup_database(source: Path, destination: Path) -> Path:
-    """Copy the database at `source` to `destination` (a file, or a directory to put
-    one in) with SQLite's backup API: a consistent snapshot taken in one step,
-    while other connections keep reading and writing. The copy is a single
-    self-contained file, checked, and renamed into place only when whole."""
-    destination = Path(destination).expanduser()
-    if destination.is_dir():
-        destination = stamped_path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
+def backup_database(source: Path, destination: Path | str) -> Path:
+    """Copy the database at `source` to `destination` with SQLite's backup API: a
+    consistent snapshot taken in one step, while other connections keep reading
+    and writing. The destination follows store/files.py's rules: a directory gets
+    a new stamped file in it; a file (at the end of any symlinks) is replaced by
+    rename only when the copy is whole and checked; `-`, a FIFO or a terminal is
+    sent the copy as it is (made first in a temporary directory); anything else is
+    refused. Returns where the copy went."""
+    given = os.fspath(destination) if destination is not None else ""
+    if given and given != STDOUT and Path(given).expanduser().is_dir():
+        folder = Path(os.path.realpath(Path(given).expanduser()))
+        return _backup_to_file(source, stamped_path(folder))
+    kind, target = output_target(given)
+    if kind == "file" and target is not None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return _backup_to_file(source, target)
+    with tempfile.TemporaryDirectory(prefix="papers-tui-backup-") as scratch:
+        data = _backup_to_file(source, Path(scratch) / "library.sqlite3").read_bytes()
+    if target is None:  # "stdout"
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return Path(STDOUT)
+    write_in_place(target, data)
+    return target
+
+
+def _backup_to_file(source: Path, destination: Path) -> Path:
+    """The copy, made in a temporary file beside `destination` and renamed over it."""
     fd, tmp = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent)
     os.close(fd)
     try:
-        src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)
+        src = connect_read_only(source)  # a read-only library can be backed up too
         try:
             dst = sqlite3.connect(tmp)
             try:
@@ -65,12 +88,16 @@ def backup_database(source: Path, destination: Path) -> Path:
                 result = dst.execute("PRAGMA quick_check").fetchone()[0]
                 if result != "ok":
                     raise sqlite3.DatabaseError(f"the copy does not check out: {result}")
+            except sqlite3.OperationalError as error:
+                raise _copy_error(error, destination) from error
             finally:
                 dst.close()
         finally:
             src.close()
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        if destination.exists():
+            os.chmod(tmp, mode_for(destination))  # a replaced file keeps its mode
         os.replace(tmp, destination)
     except BaseException:
         for leftover in (tmp, tmp + "-journal", tmp + "-wal", tmp + "-shm"):
@@ -80,6 +107,17 @@ def backup_database(source: Path, destination: Path) -> Path:
                 pass
         raise
     return destination
+
+
+# SQLite's errors that come from writing the copy, not from reading the library.
+_WRITE_ERRORS = {sqlite3.SQLITE_FULL: errno.ENOSPC, sqlite3.SQLITE_IOERR: errno.EIO,
+                 sqlite3.SQLITE_CANTOPEN: errno.EACCES, sqlite3.SQLITE_READONLY: errno.EROFS}
+
+
+def _copy_error(error: sqlite3.OperationalError, destination: Path) -> Exception:
+    """A failure to write the copy, as an OSError naming the copy (not the library)."""
+    code = _WRITE_ERRORS.get((getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF)
+    return OSError(code, f"cannot write the backup: {error}", str(destination)) if code else error
 
 
 def backup_before_upgrade(db_path: Path, version: int) -> Path:

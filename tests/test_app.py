@@ -459,7 +459,7 @@ async def test_a_search_while_the_index_is_rebuilt_waits_for_it_then_runs(tmp_pa
             assert work_line(app).text == "Rebuilding the search index · indexing 500/1,200 papers"
             await pilot.press("slash")
             await type_text(pilot, "study 77")
-            await wait_for(pilot, lambda: reader(app)._waiting is not None, "the search to wait")
+            await wait_for(pilot, lambda: reader(app).waiting is not None, "the search to wait")
             await pilot.pause()
             assert paper_list(app).paper_ids == []  # no results from an index half rebuilt
             assert row_text(app, 1).strip() == "The search index is being rebuilt: 500 of 1,200…"
@@ -482,7 +482,7 @@ async def test_quitting_stops_a_rebuild_and_the_next_open_rebuilds(tmp_path, mon
     real_unmount = ReaderScreen.on_unmount
 
     async def unmount(screen):
-        screen._closing = True
+        screen.client.begin_closing()
         gate.open()  # the rebuild goes on, and finds at its next report that the app is closing
         await real_unmount(screen)
 
@@ -887,7 +887,7 @@ async def test_ctrl_r_shows_what_another_window_changed(running, library_dir):
 
 async def test_a_change_waits_for_another_writer_instead_of_failing(running, library_dir, monkeypatch):
     app, pilot = running
-    library = reader(app).library
+    library = reader(app).client.library
     real_mark, calls = library.mark, []
 
     def busy_once(*args, **kwargs):

@@ -221,7 +221,7 @@ def test_progress_bars_show_each_phase_and_the_final_count(tmp_path, capsys):
 
 
 def test_doctor_and_a_search_show_the_rebuild_of_the_index(tmp_path, capsys):
-    from store import search_index
+    from store import search as search_index
 
     library = tmp_path / "lib"
     run(capsys, "import", "--library", library, many_papers(tmp_path / "some.jsonl", 30))
@@ -239,7 +239,7 @@ def test_doctor_and_a_search_show_the_rebuild_of_the_index(tmp_path, capsys):
 
 
 def test_scripts_and_pipes_get_no_control_characters(tmp_path, capsys, monkeypatch):
-    from store import search_index
+    from store import search as search_index
 
     library = tmp_path / "lib"
     source = many_papers(tmp_path / "many.jsonl", 600)

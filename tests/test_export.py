@@ -89,16 +89,33 @@ def test_string_macros_from_a_file_imported_before(library, tmp_path):
     assert library.search("title:xylophones")[0].venue == "Transactions of the ACL 8"
 
 
-def test_crossref_fills_fields_and_the_volume_is_reported(library, tmp_path):
+def test_crossref_parent_is_kept_and_exported_after_its_child(library, tmp_path):
     (tmp_path / "x.bib").write_text(
         "@inproceedings{smith2020a, title={Paper A}, author={Smith, Jane}, crossref={acl2020}, pages={1--9}}\n"
         "@proceedings{acl2020, title={Proceedings of ACL 2020}, year={2020}, publisher={ACL}}\n"
     )
     report = library.import_paths([str(tmp_path / "x.bib")])[0]
-    assert report.added == 1 and report.skipped[0].line == 2 and "crossref" in report.skipped[0].reason
-    paper = library.list()[0]
-    assert (paper.venue, paper.year, paper.extra["publisher"]) == ("Proceedings of ACL 2020", 2020, "ACL")
-    assert "crossref" not in paper.extra
+    assert (report.added, report.skipped) == (2, [])
+    child, parent = library.search("key:smith2020a")[0], library.search("key:acl2020")[0]
+    assert (child.venue, child.year, child.extra["crossref"]) == ("Proceedings of ACL 2020", 2020, "acl2020")
+    assert parent.extra["publisher"] == "ACL" and "publisher" not in child.extra
+    text = library.bibtex(library.ids())
+    assert text.index("{smith2020a,") < text.index("{acl2020,")
+
+
+def test_macro_file_then_the_file_using_it_in_one_command_or_two_gives_the_same_library(tmp_path):
+    (tmp_path / "abbrev.bib").write_text('@string{tacl = "Transactions of the ACL"}\n@string{mit = {MIT Press}}\n')
+    (tmp_path / "refs.bib").write_text(
+        "@article{a2020x, title={Xylophones}, author={A, B}, journal=tacl # { 8}, year=2020, publisher=mit}\n"
+    )
+    paths = [str(tmp_path / "abbrev.bib"), str(tmp_path / "refs.bib")]
+    with Library(tmp_path / "one") as one, Library(tmp_path / "two") as two:
+        reports = one.import_paths(paths)
+        assert [(r.added, r.skipped) for r in reports] == [(0, []), (1, [])]
+        for path in paths:
+            two.import_paths([path])
+        assert one.bibtex(one.ids()) == two.bibtex(two.ids())
+        assert one.list()[0].venue == "Transactions of the ACL 8" and one.list()[0].extra["publisher"] == "MIT Press"
 
 
 def test_keys_given_by_export_are_searchable(library):

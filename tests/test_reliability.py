@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from store import search_index
+from store import search as search_index
+from store.search import index as paper_index
 from store.importers import MAX_INPUT_BYTES
 from store.library import Library
 from store.safety import index_problem, backup_database, doctor
@@ -162,7 +163,7 @@ def test_a_query_whoosh_chokes_on_is_a_query_error_not_a_damaged_index(library):
 
 
 def test_an_index_held_by_another_process_makes_writes_wait_then_go_stale_not_fail(filled, monkeypatch):
-    monkeypatch.setattr(search_index, "WRITE_LOCK_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(paper_index, "WRITE_LOCK_TIMEOUT_S", 0.3)
     with Library(filled) as library:
         pid = library.ids("attention")[0]
         lock = library.index._ix.storage.lock("MAIN_WRITELOCK")  # a second flock: as another process holds it
@@ -178,7 +179,7 @@ def test_an_index_held_by_another_process_makes_writes_wait_then_go_stale_not_fa
 
 def test_a_failed_index_commit_does_not_keep_the_lock(library, examples, monkeypatch):
     """After one failure every later write must not wait for a lock nobody releases."""
-    monkeypatch.setattr(search_index, "WRITE_LOCK_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(paper_index, "WRITE_LOCK_TIMEOUT_S", 1.0)
     from whoosh.writing import SegmentWriter
 
     real_commit = SegmentWriter.commit

@@ -100,7 +100,7 @@ def test_reindex_rebuilds_same_results(lib):
 
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from store import search_index  # noqa: E402
+from store.search import analysis, parallel  # noqa: E402
 
 # Stop words, accents, dotted and apostrophe words, ligatures, İ (longer when lowercased).
 WORDY_TEXT = st.lists(
@@ -110,15 +110,15 @@ WORDY_TEXT = st.lists(
 
 
 @settings(max_examples=300, deadline=None)
-@given(text=WORDY_TEXT, kind=st.sampled_from(sorted(search_index.ANALYZERS)))
+@given(text=WORDY_TEXT, kind=st.sampled_from(sorted(analysis.ANALYZERS)))
 def test_fast_indexing_gives_the_analyzer_terms_and_positions(text, kind):
-    assert search_index.analysed_terms(kind, text) == search_index.reference_terms(kind, text)
+    assert analysis.analysed_terms(kind, text) == analysis.reference_terms(kind, text)
 
 
 def test_fast_indexing_on_real_abstracts(lib):
     for paper in lib.list():
         for kind, text in (("text", paper.title or ""), ("text", paper.abstract or ""), ("name", " ; ".join(paper.authors))):
-            assert search_index.analysed_terms(kind, text) == search_index.reference_terms(kind, text)
+            assert analysis.analysed_terms(kind, text) == analysis.reference_terms(kind, text)
 
 
 @pytest.mark.parametrize(
@@ -183,8 +183,8 @@ def test_the_parallel_writer_indexes_the_same_as_one_process(lib, monkeypatch, t
     queries = ["attention", "neural networks", '"machine translation"', "distill*", "is:unread", "author:vinyals", "year:2015"]
     before = {query: sorted(lib.ids(query)) for query in queries}
     ranked = lib.ids("neural", sort="relevance")
-    monkeypatch.setattr(search_index, "PARALLEL_MIN_DOCS", 2)
-    monkeypatch.setattr(search_index, "INDEX_PROCS", 2)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_DOCS", 2)
+    monkeypatch.setattr(parallel, "INDEX_PROCS", 2)
     assert lib.reindex() == lib.count()
     assert lib.index_is_current()
     assert {query: sorted(lib.ids(query)) for query in queries} == before

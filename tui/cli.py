@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from store.db import SchemaError
+from store.files import check_output
 from store.importers import FORMATS
 from store.library import ImportFormatError, Library, LibraryError, QueryError, default_library_dir
 from store.model import Paper
@@ -71,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", parents=[common], help="write BibTeX")
     export.add_argument("--query", "-q")
-    export.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
+    export.add_argument("--output", "-o", help="file to write ('-' or default: standard output)")
     export.add_argument("--style", choices=STYLES, default="arxiv")
     export.add_argument("--key-pattern", help="pattern for new citation keys, e.g. '{author}{year}{word}'")
 
@@ -180,6 +181,8 @@ def cmd_tag(library: Library, args) -> int:
 
 
 def cmd_export(library: Library, args) -> int:
+    if args.output is not None:
+        check_output(args.output)  # an empty path, a directory, a socket: refused before any work
     if args.key_pattern:
         library.set_key_pattern(args.key_pattern)
     ids = library.ids(args.query, sort="date")
@@ -223,7 +226,8 @@ def cmd_doctor(library: Library, args) -> int:
 
 def cmd_backup(library: Library, args) -> int:
     path = library.backup(args.file)
-    print(f"backed up {library.count()} papers to {safe_text(str(path))}")
+    to_stdout = str(path) == "-"  # the copy itself went to standard output
+    print(f"backed up {library.count()} papers to {safe_text(str(path))}", file=sys.stderr if to_stdout else sys.stdout)
     return EXIT_OK
 
 

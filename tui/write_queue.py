@@ -1,7 +1,7 @@
-"""Changes to the library, run one at a time in the order they were made.
+"""Writes to the library, run one at a time in the order they were made.
 
 Order matters (a toggle pressed twice must end where it began) and a change must never be
-dropped, so changes do not go through exclusive workers, which cancel each other: the screen
+dropped, so writes do not go through exclusive workers, which cancel each other: the client
 puts each in this queue and one thread worker drains it, then ends (so tests can wait for it).
 """
 
@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 Job = TypeVar("Job")
 
 
-class SaveQueue(Generic[Job]):
+class WriteQueue(Generic[Job]):
     def __init__(self) -> None:
         self._jobs: deque[Job] = deque()
         self._lock = threading.Lock()

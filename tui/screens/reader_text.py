@@ -1,0 +1,59 @@
+"""What the reader screen says: its fixed messages and the sentences it builds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from ..text import safe_text
+
+if TYPE_CHECKING:
+    from store.library import ImportReport
+    from store.model import Paper
+
+    from ..messages import IndexRebuilding
+
+WELCOME = """Welcome to papers-tui. The library is empty.
+
+Import papers (listing pages copied as text, BibTeX or JSON lines):
+  • from a shell:   papers-tui import FILE
+  • here:           press i and give the file's path
+  • or paste a listing into this window.
+
+Press ? for every key."""
+EMPTY_LIBRARY = "No papers yet: press i to import a file, or paste a listing."
+EMPTY_VIEW = "No papers in this view. Keys 1-5 change the view; Esc clears the search."
+WRITE_WAITING = "Another papers-tui is writing; your change waits for it."
+INDEX_NOT_REBUILT = ("The search index could not be rebuilt now (another papers-tui may be writing it); "
+                     "views and searches may miss papers until `papers-tui reindex`.")
+
+
+def rebuild_text(rebuild: IndexRebuilding) -> str:
+    """`the search index is being rebuilt: 4,000 of 10,000…`"""
+    done = f": {rebuild.done:,} of {rebuild.total:,}" if rebuild.total else ""
+    return f"the search index is being rebuilt{done}…"
+
+
+def capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def clean_tags(text: str) -> list[str]:
+    return [" ".join(part.split()) for part in text.split(",") if part.strip()]
+
+
+def describe_papers(papers: list[Paper]) -> str:
+    """`“Attention Is All You Need”`, or `3 papers`."""
+    if len(papers) == 1:
+        return f"“{safe_text(papers[0].display_title)[:60]}”"
+    return f"{len(papers)} papers"
+
+
+def import_summary(reports: Iterable[ImportReport]) -> str:
+    lines = []
+    for report in reports:
+        lines.append(
+            f"{safe_text(report.source)}: {report.added} added, {report.merged} merged, "
+            f"{report.unchanged} already known, {len(report.skipped)} skipped"
+        )
+    return "\n".join(lines)

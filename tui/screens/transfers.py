@@ -1,0 +1,104 @@
+"""Papers in and out of the library: export (x), copy BibTeX (y), import a file (i) or a paste.
+
+Each flow reads top to bottom in a few steps: the action, its dialog, a write request queued in
+the `LibraryClient` (run in order after the changes made before it), then the message that
+says it is done, and its handler. An export: `action_export` -> `ExportScreen` -> `_export`
+queues an `ExportRequest` -> the client writes the file -> `ExportDone` -> `on_export_done`.
+A mixin of `ReaderScreen`, which provides what is declared below.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import events
+
+from .. import messages as msg
+from ..text import safe_text
+from .changes import ids_of
+from .export import ExportChoice, ExportScreen
+from .prompt import PromptScreen
+from .reader_text import describe_papers, import_summary
+from .views import export_filename
+
+if TYPE_CHECKING:
+    from store.model import Paper
+
+    from ..widgets.paper_list import PaperList
+    from .reader_workers import ReaderWorkers
+    from .views import View
+
+    _Base = ReaderWorkers  # what the mixin is mixed into: the client, `_write`, `notify`...
+else:
+    _Base = object
+
+
+class TransferFlows(_Base):
+    if TYPE_CHECKING:  # provided by ReaderScreen
+        _view: View
+
+        @property
+        def paper_list(self) -> PaperList: ...
+        def _targets(self) -> list[Paper]: ...
+        def _written(self, message: msg.Written) -> None: ...
+        def _reload(self, keep_cursor: bool) -> None: ...
+
+    # --- export -------------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        ids = self.paper_list.selected_ids or list(self.paper_list.paper_ids)
+        if not ids:
+            self.notify("Nothing to export in this view.")
+            return
+        what = f"{len(ids)} selected papers" if self.paper_list.selected_ids else f"the view ({len(ids)} papers)"
+        default = str(Path("~") / export_filename(self._view))
+        self.app.push_screen(ExportScreen(what, default), lambda choice: self._export(tuple(ids), choice))
+
+    def _export(self, ids: tuple[int, ...], choice: ExportChoice | None) -> None:
+        if choice is not None:
+            path = Path(choice.path).expanduser()
+            work = self.client.long_work(f"Exporting to {safe_text(path.name)}")
+            request = msg.ExportRequest(label="export BibTeX", paper_ids=ids, path=path, style=choice.style, work=work)
+            self._write(request)
+
+    def on_export_done(self, message: msg.ExportDone) -> None:
+        self._written(message)
+        request = message.request
+        self.notify(f"Wrote {message.entries} entries ({request.style}) to {request.path}")
+
+    # --- copy BibTeX --------------------------------------------------------------------
+
+    def action_copy_bibtex(self) -> None:
+        if papers := self._targets():
+            what = describe_papers(papers)
+            self._write(msg.BibtexRequest(label="copy BibTeX", paper_ids=ids_of(papers), what=what))
+
+    def on_bibtex_ready(self, message: msg.BibtexReady) -> None:
+        self._written(message)
+        self.app.copy_to_clipboard(message.text)
+        self.notify(f"Copied the BibTeX of {message.request.what}.")
+
+    # --- import -------------------------------------------------------------------------
+
+    def action_import_file(self) -> None:
+        prompt = PromptScreen("Import a file: a listing, BibTeX or JSON lines", placeholder="~/Downloads/papers.txt")
+        self.app.push_screen(prompt, self._import_file)
+
+    def _import_file(self, answer: str | None) -> None:
+        if path := (answer or "").strip():
+            target = Path(path).expanduser()
+            work = self.client.long_work(f"Importing {safe_text(target.name)}")
+            self._write(msg.ImportRequest(label=f"import {path}", paths=(str(target),), work=work))
+
+    def on_paste(self, event: events.Paste) -> None:
+        # Inputs take their own pastes; anywhere else, pasted text is a listing to import.
+        if self.library_open and event.text.strip():
+            work = self.client.long_work("Importing the pasted text")
+            self._write(msg.ImportRequest(label="import the pasted text", text=event.text, work=work))
+
+    def on_import_done(self, message: msg.ImportDone) -> None:
+        self._written(message)
+        self.paper_list.add_papers(message.papers, replace=True)
+        self.notify(import_summary(message.reports), title="Imported")
+        self._reload(keep_cursor=True)
