@@ -297,7 +297,7 @@ with Library(sys.argv[1]) as library:
     "bug: store/db.py migrate() reads the schema version and calls before_upgrade (the backup) without the "
     "write lock. Found: first opener (v1) chooses backups/library-v1-<second>.sqlite3 and is held at the "
     "backup; the second opener backs up to the same name, upgrades and finishes; the first then copies the "
-    "already-upgraded file over it: the one backup named v1 holds schema v2 (or, a second later, two backups)"))
+    "already-upgraded file over it: the one backup named v1 holds the new schema (or, a second later, two backups)"))
 @pytest.mark.parametrize("kept", [p for p in KEPT if int(p.stem[1:]) < SCHEMA_VERSION] or [pytest.param(
     None, marks=pytest.mark.skip(reason="no kept library older than the current schema"))],
     ids=lambda p: getattr(p, "stem", "none"))
