@@ -24,7 +24,8 @@ class Worker:
     """A running tests/kill_worker.py; its stdout lines are collected by a thread."""
 
     def __init__(self, library: Path, workdir: Path, *args: str, stdin: bool = False):
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        # A fixed hash seed: the same worker seed then makes the same calls, so a planned kill replays.
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "0"}
         self.proc = subprocess.Popen(
             [sys.executable, str(WORKER), str(library), str(workdir), *args],
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
@@ -54,6 +55,15 @@ class Worker:
         self.ready.set()
         self.finished.set()
 
+    def killed(self) -> dict | None:
+        """Where the worker killed itself (--kill-at), if it did."""
+        said = [line for line in self.lines if line.startswith("KILLED ")]
+        return json.loads(said[-1].split(" ", 1)[1]) if said else None
+
+    def actions_said(self) -> list[str]:
+        """BEGIN and DONE lines only."""
+        return [line.split(" ", 1)[0] for line in self.lines if line.startswith(("BEGIN ", "DONE "))]
+
     def send(self, line: str) -> None:
         self.proc.stdin.write(line + "\n")
         self.proc.stdin.flush()
@@ -66,6 +76,7 @@ class Worker:
         code = self.proc.wait(timeout)
         self._reader.join(timeout)
         self._err_reader.join(timeout)
+        assert not self._reader.is_alive() and not self._err_reader.is_alive(), "the worker's output never closed"
         return code
 
     @property
