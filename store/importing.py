@@ -48,6 +48,14 @@ class ImportReport:
     def partial(self) -> bool:
         return bool(self.skipped or self.flagged)
 
+    def entries(self) -> list[tuple[int, str]]:
+        """Every entry skipped or flagged, by line: (line, `skipped: reason` or
+        `flagged KEY: reason`), one per reason; the CLI and the app show these."""
+        entries = [(skip.line, f"skipped: {skip.reason}") for skip in self.skipped]
+        for flag in self.flagged:
+            entries += [(flag.line, f"flagged {flag.key}: {reason}") for reason in flag.reasons]
+        return sorted(entries, key=lambda entry: entry[0])
+
     def to_json(self) -> dict:
         """The report as data (`import --json`)."""
         return {

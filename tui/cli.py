@@ -191,11 +191,8 @@ def print_import_report(report: ImportReport) -> None:
         f"{source} ({report.format}): {report.added} added, {report.merged} merged, "
         f"{report.unchanged} already known, {len(report.skipped)} skipped{flagged}"
     )
-    entries = [(skip.line, f"skipped: {safe_text(skip.reason)}") for skip in report.skipped]
-    for flag in report.flagged:
-        entries += [(flag.line, f"flagged {safe_text(flag.key)}: {safe_text(reason)}") for reason in flag.reasons]
-    for line, text in sorted(entries, key=lambda entry: entry[0]):
-        print(f"{source}:{line}: {text}")
+    for line, text in report.entries():
+        print(f"{source}:{line}: {safe_text(text)}")
 
 
 def cmd_search(library: Library, args) -> int:
