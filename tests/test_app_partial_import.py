@@ -4,23 +4,15 @@ leave it once checked (c)."""
 
 from __future__ import annotations
 
+import pytest
 from textual import events
 from textual.widgets import Static
 
 from store.library import Library
+from tui.app import PapersApp
 from tui.screens.import_report import ImportReportScreen
 
-from .test_app import (  # noqa: F401  (fixtures: the app on a library of TITLES)
-    TITLES,
-    detail_text,
-    library_dir,
-    notifications,
-    paper_list,
-    running,
-    settle,
-    shown_titles,
-    status_text,
-)
+from .test_app import SIZE, TITLES, detail_text, make_library, notifications, paper_list, settle, shown_titles, status_text
 
 GOOD_AND_BROKEN_CARDS = (
     "CLMar 22, 2023Code\n"
@@ -38,6 +30,20 @@ CUT_OFF_LISTING = (
     + "A second abstract, whose id never came, because the copy ended here on the page. " * 2
     + "\n"
 )
+
+
+@pytest.fixture
+def library_dir(tmp_path):
+    return make_library(tmp_path / "library")
+
+
+@pytest.fixture
+async def running(library_dir):
+    """The app on a library of TITLES, loaded and idle."""
+    app = PapersApp(library_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        yield app, pilot
 
 
 def report_text(app) -> str:
