@@ -1,4 +1,5 @@
-"""Papers in and out of the library: export (x), copy BibTeX (y), import a file (i) or a paste.
+"""Papers in and out of the library: export (x), copy BibTeX (y), import a file (i) or a paste,
+and the flags an import leaves on papers it was unsure of (its report; c: checked).
 
 Each flow reads top to bottom in a few steps: the action, its dialog, a write request queued in
 the `LibraryClient` (run in order after the changes made before it), then the message that
