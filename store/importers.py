@@ -100,6 +100,11 @@ def parse_text(text: str, source: str, fmt: str | None = None, bib_macros: dict[
         raise ImportFormatError(source, None, "empty input: nothing to import")
     fmt = fmt or detect_format(text)
     if fmt is None:
+        if text.lstrip().startswith("["):
+            raise ImportFormatError(
+                source, 1, "a JSON array (`list --json`) is for reading; import takes JSON lines, "
+                "such as `papers-tui list --format jsonl` writes"
+            )
         raise ImportFormatError(
             source, 1, "not a format papers-tui knows (listing cards, abstracts, arXiv listing, BibTeX or JSON lines)"
         )

@@ -125,6 +125,23 @@ def test_list_jsonl_imports_back_every_field_and_the_users_state(library_dir, tm
     assert any(p["flags"] for p in original)
 
 
+def test_a_json_array_is_refused_saying_which_export_imports_back(imported_array_dir, capsys):
+    library_dir, array = imported_array_dir
+    code, _, err = run(capsys, "import", "--library", library_dir / "copy", array)
+    assert code == 1 and "list --format jsonl" in err
+
+
+@pytest.fixture
+def imported_array_dir(library_dir, tmp_path, capsys):
+    source = tmp_path / "one.jsonl"
+    source.write_text('{"title": "One"}\n')
+    run(capsys, "import", "--library", library_dir, source)
+    _, out, _ = run(capsys, "list", "--library", library_dir, "--json")
+    array = tmp_path / "array.json"
+    array.write_text(out)
+    return library_dir, array
+
+
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
 def test_pasted_bibtex_starting_with_comments_is_recognised_as_in_a_file(library_dir, tmp_path, capsys, newline):
     text = newline.join([
