@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from . import meta
 from .keys import CitationKeys
 from .merging import find_same, insert, merge
-from .model import ParseResult, Skip
+from .model import PROVISIONAL_KEY_PREFIX, ParseResult, Skip
 from .progress import PROGRESS_EVERY, Progress
 from .rows import now
 
@@ -20,8 +20,20 @@ IMPORT_CACHE_KIB = 256 * 1024
 
 
 @dataclass
+class Flagged:
+    """An entry imported with a doubt: where it was, the paper it became, and why."""
+
+    line: int
+    paper_id: int
+    key: str  # the paper's citation key (or its `untitled-N` handle)
+    title: str | None
+    reasons: list[str]
+
+
+@dataclass
 class ImportReport:
-    """What one input did to the library."""
+    """What one input did to the library. It is partial when some entries were
+    skipped (`skipped`) or imported with a doubt (`flagged`)."""
 
     source: str
     format: str
@@ -29,7 +41,35 @@ class ImportReport:
     merged: int = 0
     unchanged: int = 0
     skipped: list[Skip] = field(default_factory=list)
+    flagged: list[Flagged] = field(default_factory=list)
     paper_ids: list[int] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.skipped or self.flagged)
+
+    def entries(self) -> list[tuple[int, str]]:
+        """Every entry skipped or flagged, by line: (line, `skipped: reason` or
+        `flagged KEY: reason`), one per reason; the CLI and the app show these."""
+        entries = [(skip.line, f"skipped: {skip.reason}") for skip in self.skipped]
+        for flag in self.flagged:
+            entries += [(flag.line, f"flagged {flag.key}: {reason}") for reason in flag.reasons]
+        return sorted(entries, key=lambda entry: entry[0])
+
+    def to_json(self) -> dict:
+        """The report as data (`import --json`)."""
+        return {
+            "source": self.source,
+            "format": self.format,
+            "added": self.added,
+            "merged": self.merged,
+            "unchanged": self.unchanged,
+            "skipped": [{"line": skip.line, "reason": skip.reason} for skip in self.skipped],
+            "flagged": [
+                {"line": flag.line, "key": flag.key, "title": flag.title, "reasons": list(flag.reasons)}
+                for flag in self.flagged
+            ],
+        }
 
 
 @dataclass
@@ -40,8 +80,9 @@ class ParsedInput:
 
 
 def parse_input(text: str, source: str, fmt: str | None = None, bib_macros: dict | None = None) -> ParsedInput:
-    from .importers import detect_format, parse_text
+    from .importers import detect_format, normalise_newlines, parse_text
 
+    text = normalise_newlines(text)  # a paste's CR newlines, as a file's are read
     fmt = fmt or detect_format(text)
     return ParsedInput(source, fmt or "unknown", parse_text(text, source, fmt, bib_macros))
 
@@ -100,17 +141,34 @@ def import_inputs(
 def _import_record(conn: sqlite3.Connection, record, item: ParsedInput, report: ImportReport, keys: CitationKeys) -> None:
     stamp = now()
     existing = find_same(conn, record)
+    changed = True
     if existing is None:
         pid = insert(conn, record, stamp, keys)
         report.added += 1
     else:
         pid = existing
-        if merge(conn, pid, record, stamp, keys):
+        changed = merge(conn, pid, record, stamp, keys)
+        if changed:
             report.merged += 1
         else:
             report.unchanged += 1
+    if record.flags and changed:
+        # A record that changed nothing (the paper already had all it says) brings
+        # no doubt to it: a paper the user checked is not flagged again by the same listing.
+        report.flagged.append(_flag(conn, pid, record, item.source, stamp))
     conn.execute(
         "INSERT INTO sources(paper_id, source, line, format, imported) VALUES (?,?,?,?,?)",
         (pid, item.source, record.line or None, item.format, stamp),
     )
     report.paper_ids.append(pid)
+
+
+def _flag(conn: sqlite3.Connection, pid: int, record, source: str, stamp: str) -> Flagged:
+    """Store the record's doubts on the paper it became (new or merged)."""
+    conn.executemany(
+        "INSERT INTO paper_flags(paper_id, reason, source, line, added) VALUES (?,?,?,?,?)"
+        " ON CONFLICT(paper_id, reason) DO UPDATE SET source = excluded.source, line = excluded.line",
+        [(pid, reason, source, record.line or None, stamp) for reason in record.flags],
+    )
+    row = conn.execute("SELECT key, title FROM papers WHERE id = ?", (pid,)).fetchone()
+    return Flagged(record.line, pid, row["key"] or f"{PROVISIONAL_KEY_PREFIX}{pid}", row["title"], list(record.flags))

@@ -215,6 +215,11 @@ class Library:
         with self._sync.write([pid]) as (conn, _):
             user_state.set_note(conn, pid, note)
 
+    def clear_flags(self, ids: Sequence[int]) -> None:
+        """The user checked these papers: they leave `is:flagged`."""
+        with self._sync.write(ids) as (conn, _):
+            user_state.clear_flags(conn, ids)
+
     def restore_state(self, paper: Paper) -> None:
         """Put back read, starred, tags and note as they were in `paper` (for undo)."""
         with self._sync.write([paper.id]) as (conn, _):

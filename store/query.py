@@ -51,6 +51,8 @@ class State(StrEnum):
     UNREAD = "unread", "p.read = 0", lambda paper: not paper.read
     STARRED = "starred", "p.starred = 1", attrgetter("starred")
     UNTITLED = "untitled", "(p.title IS NULL OR p.title = '')", lambda paper: not paper.title
+    # An import was unsure of it (a guessed byline, a cut-off listing) and the user has not checked it yet.
+    FLAGGED = "flagged", "EXISTS (SELECT 1 FROM paper_flags f WHERE f.paper_id = p.id)", lambda paper: bool(paper.flags)
 
 
 def states_of(paper: Paper) -> list[str]:

@@ -12,9 +12,7 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
-from .model import Paper
-
-PROVISIONAL_KEY_PREFIX = "untitled-"  # a paper without a key yet is shown (and resolved) as untitled-<id>
+from .model import PROVISIONAL_KEY_PREFIX, Paper
 
 
 def now() -> str:
@@ -86,6 +84,8 @@ _LIST_QUERIES = {
     " WHERE paper_id IN (SELECT value FROM json_each(?)) ORDER BY paper_id, position",
     "tags": "SELECT pt.paper_id AS paper_id, t.name AS value FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id"
     " WHERE pt.paper_id IN (SELECT value FROM json_each(?)) ORDER BY pt.paper_id, t.name COLLATE NOCASE",
+    "flags": "SELECT paper_id, reason AS value FROM paper_flags"
+    " WHERE paper_id IN (SELECT value FROM json_each(?)) ORDER BY paper_id, added, reason",
 }
 
 
@@ -135,4 +135,5 @@ def _paper_from_row(row, lists: dict[str, dict[int, list[str]]], pid: int) -> Pa
         entry_type=row["entry_type"],
         read_at=row["read_at"],
         starred_at=row["starred_at"],
+        flags=lists["flags"].get(pid, []),
     )

@@ -36,8 +36,8 @@ def apply_record_state(conn: sqlite3.Connection, pid: int, record: PaperRecord, 
     """A new paper takes the state its record carries (our own JSON dump has one)."""
     conn.execute(
         "UPDATE papers SET read = ?, read_at = ?, starred = ?, starred_at = ?, note = ? WHERE id = ?",
-        (int(record.read), stamp if record.read else None, int(record.starred),
-         stamp if record.starred else None, record.note, pid),
+        (int(record.read), (record.read_at or stamp) if record.read else None, int(record.starred),
+         (record.starred_at or stamp) if record.starred else None, record.note, pid),
     )
     for name in record.tags:
         add_tag(conn, pid, name, stamp)
@@ -70,6 +70,11 @@ def tag(conn: sqlite3.Connection, ids: Sequence[int], stamp: str, add: list[str]
 
 def set_note(conn: sqlite3.Connection, pid: int, note: str) -> None:
     conn.execute("UPDATE papers SET note = ?, updated = ? WHERE id = ?", (note, now(), pid))
+
+
+def clear_flags(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
+    """The user checked these papers: the import's doubts about them are settled."""
+    conn.execute("DELETE FROM paper_flags WHERE paper_id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),))
 
 
 def restore(conn: sqlite3.Connection, paper: Paper) -> None:

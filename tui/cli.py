@@ -15,7 +15,7 @@ from store.errors import ImportFormatError, IndexUnavailable, LibraryError, Quer
 from store.files import check_output
 from store.importers import FORMATS
 from store.index_sync import IndexStatus
-from store.library import Library, default_library_dir
+from store.library import ImportReport, Library, default_library_dir
 from store.model import Paper
 from store.query import Sort
 from store.styles import DEFAULT_STYLE, Style
@@ -23,9 +23,11 @@ from store.styles import DEFAULT_STYLE, Style
 from .progress import ProgressBar
 from .text import safe_text
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+# docs/usage.md, "Exit codes": 3 says an import was partial (some entries skipped or flagged).
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 T = TypeVar("T")
 EXAMPLE_SUFFIXES = (".txt", ".bib", ".jsonl")
+LIST_FORMATS = ("table", "json", "jsonl")
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "docs" / "examples"
 
 
@@ -50,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     add = commands.add_parser("import", parents=[common], help="import listings, BibTeX or JSON lines ('-' is stdin)")
     add.add_argument("paths", nargs="+", metavar="PATH")
     add.add_argument("--format", choices=FORMATS, help="force the input format instead of recognising it")
+    add.add_argument("--json", action="store_true",
+                     help="print the report as JSON: counts, skipped and flagged entries with their lines")
 
     search = commands.add_parser("search", parents=[common], help="search the library, best matches first")
     search.add_argument("query")
@@ -60,14 +64,22 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--query", "-q")
     listing.add_argument("--sort", choices=[sort.value for sort in Sort], default=Sort.DATE.value)
     listing.add_argument("--limit", type=int)
-    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--json", dest="format", action="store_const", const="json", default="table",
+                         help="a JSON array of papers (the same as --format json)")
+    listing.add_argument("--format", choices=LIST_FORMATS, default="table",
+                         help="table; json: an array for scripts; jsonl: one paper a line, every field and the "
+                              "user's state, which `import` takes back as it was (a backup)")
 
-    mark = commands.add_parser("mark", parents=[common], help="mark papers read, unread, starred or unstarred")
+    mark = commands.add_parser(
+        "mark", parents=[common], help="mark papers read, unread, starred or unstarred, or flagged ones checked"
+    )
     mark.add_argument("keys", nargs="+", metavar="KEY")
     mark.add_argument("--read", dest="read", action="store_const", const=True)
     mark.add_argument("--unread", dest="read", action="store_const", const=False)
     mark.add_argument("--star", dest="starred", action="store_const", const=True)
     mark.add_argument("--unstar", dest="starred", action="store_const", const=False)
+    mark.add_argument("--checked", action="store_true",
+                      help="the papers' import flags (is:flagged) were checked: clear them")
 
     tag = commands.add_parser("tag", parents=[common], help="add or remove tags")
     tag.add_argument("keys", nargs="+", metavar="KEY")
@@ -167,14 +179,27 @@ def cmd_import(library: Library, args) -> int:
         bar.note(f"reading {describe_inputs(args.paths)}…")  # parsing reports no progress
         parsed = library.parse_paths(args.paths, fmt=args.format)  # once: stdin cannot be read twice
         reports = writing(lambda: library.import_parsed(parsed, progress=bar))
-    for report in reports:
-        print(
-            f"{safe_text(report.source)} ({report.format}): {report.added} added, {report.merged} merged, "
-            f"{report.unchanged} already known, {len(report.skipped)} skipped"
-        )
-        for skip in report.skipped:
-            print(f"  line {skip.line}: skipped: {safe_text(skip.reason)}")
-    return EXIT_OK
+    partial = any(report.partial for report in reports)
+    if args.json:
+        json.dump({"partial": partial, "inputs": [report.to_json() for report in reports]},
+                  sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for report in reports:
+            print_import_report(report)
+    return EXIT_PARTIAL if partial else EXIT_OK
+
+
+def print_import_report(report: ImportReport) -> None:
+    """The counts, then every entry skipped or flagged as `file:line: what: reason` (sorted by line)."""
+    source = safe_text(report.source)
+    flagged = f", {len(report.flagged)} flagged" if report.flagged else ""
+    print(
+        f"{source} ({report.format}): {report.added} added, {report.merged} merged, "
+        f"{report.unchanged} already known, {len(report.skipped)} skipped{flagged}"
+    )
+    for line, text in report.entries():
+        print(f"{source}:{line}: {safe_text(text)}")
 
 
 def cmd_search(library: Library, args) -> int:
@@ -182,14 +207,22 @@ def cmd_search(library: Library, args) -> int:
 
 
 def cmd_list(library: Library, args) -> int:
-    return print_papers(library.list(args.query, sort=args.sort, limit=args.limit), args.json)
+    papers = library.list(args.query, sort=args.sort, limit=args.limit)
+    if args.format == "jsonl":
+        for paper in papers:
+            sys.stdout.write(json.dumps(paper.to_jsonl(), ensure_ascii=False) + "\n")
+        return EXIT_OK
+    return print_papers(papers, args.format == "json")
 
 
 def cmd_mark(library: Library, args) -> int:
-    if args.read is None and args.starred is None:
-        raise LibraryError("say what to mark: --read, --unread, --star or --unstar")
+    if args.read is None and args.starred is None and not args.checked:
+        raise LibraryError("say what to mark: --read, --unread, --star, --unstar or --checked")
     ids = library.resolve(args.keys)
-    writing(lambda: library.mark(ids, read=args.read, starred=args.starred))
+    if args.read is not None or args.starred is not None:
+        writing(lambda: library.mark(ids, read=args.read, starred=args.starred))
+    if args.checked:
+        writing(lambda: library.clear_flags(ids))
     return EXIT_OK
 
 

@@ -32,8 +32,10 @@ from .messages import (
     BibtexReady,
     BibtexRequest,
     ChangeSaved,
+    ClearFlagsRequest,
     ExportDone,
     ExportRequest,
+    FlagsCleared,
     ImportDone,
     ImportRequest,
     IndexChecked,
@@ -256,6 +258,9 @@ class LibraryClient:
                 return self.export(request)
             case ImportRequest():
                 return self.import_papers(request)
+            case ClearFlagsRequest():
+                library.clear_flags(ids)
+                return FlagsCleared(request, *self._counts(), papers=library.papers(ids))
             case _:
                 raise TypeError(f"no such write: {request!r}")
         return ChangeSaved(request, *self._counts(), papers=library.papers(ids))

@@ -25,7 +25,8 @@ UNREAD = View("Unread", "unread", state_query(State.UNREAD))
 STARRED = View("Starred", "starred", state_query(State.STARRED))
 ALL = View("All papers", "all")
 READ = View("Read", "read", state_query(State.READ))
-VIEWS = {view.slug: view for view in (UNREAD, STARRED, ALL, READ)}
+FLAGGED = View("Flagged", "flagged", state_query(State.FLAGGED))  # an import's guesses, to check (c)
+VIEWS = {view.slug: view for view in (UNREAD, STARRED, ALL, READ, FLAGGED)}
 
 
 def tag_view(tag: str) -> View:

@@ -145,5 +145,6 @@ class DetailPane(VerticalScroll, can_focus=True):
             ("Tags", ", ".join(paper.tags) or "none"),
             ("State", state),
             ("Note", paper.note or ""),
+            ("Flagged", "\n".join(paper.flags)),  # an import's doubts, until checked (c)
         ]
         return [(label, safe_text(value, keep_newlines=True)) for label, value in fields if value]
