@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # Author-name pieces that are lowercase: particles.
 PARTICLES = {
@@ -42,7 +42,10 @@ TITLE_WORD_ENDINGS = (
     "tion", "sion", "ing", "ment", "ness", "ity", "ics", "ed", "ure", "ance", "ence", "ism", "ive", "ble", "ary",
     "ogy", "phy", "ers", "ors", "els", "ons", "ies", "ems", "ets", "als", "ks", "ts", "ds", "es",
 )
-NAME_PREFIXES = COMPOUND_GIVEN + ("Mc", "Mac", "O'", "O’", "D'", "D’", "d'", "d’", "L'", "L’", "l'", "l’", "De", "Di", "Da", "La", "Le", "Van", "Von", "Du", "Fitz", "Ben", "Al", "El", "AL")
+NAME_PREFIXES = COMPOUND_GIVEN + (
+    "Mc", "Mac", "O'", "O’", "D'", "D’", "d'", "d’", "L'", "L’", "l'", "l’",
+    "De", "Di", "Da", "La", "Le", "Van", "Von", "Du", "Fitz", "Ben", "Al", "El", "AL",
+)
 ET_AL = " et al."
 ORGS_SEPARATOR = " · "
 

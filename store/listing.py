@@ -26,7 +26,8 @@ from .model import ImportFormatError, PaperRecord, ParseResult, Skip, full_categ
 MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
 # The category is arXiv's short code (CL) or, outside cs/stat/eess, its full form (q-bio.NC, quant-ph).
 CARD_META_RE = re.compile(
-    rf"^(?P<cat>[A-Za-z]{{1,8}}(?:\.[A-Za-z]{{2}})?|[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?)?(?P<date>(?:{MONTHS})[a-z]*\.? \d{{1,2}}, \d{{4}})(?P<code>Code)?\s*$"
+    r"^(?P<cat>[A-Za-z]{1,8}(?:\.[A-Za-z]{2})?|[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?)?"
+    rf"(?P<date>(?:{MONTHS})[a-z]*\.? \d{{1,2}}, \d{{4}})(?P<code>Code)?\s*$"
 )
 # Ids from 2015 (1501.) on have five digits after the dot, older ones four: the
 # length is known, so an abstract that starts with digits ("3D scenes…") stays whole.

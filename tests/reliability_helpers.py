@@ -159,7 +159,7 @@ def check_library(directory: Path, ledger: Ledger, repair: bool = True, search_s
             assert library.index_status() == "current"
             assert index_problem(library) is None
             for action in ledger.actions("import", confirmed=True)[-search_sample:]:
-                for token, ident in list(zip(action["tokens"], action["ids"]))[:2]:
+                for token, ident in list(zip(action["tokens"], action["ids"], strict=False))[:2]:
                     found = library.papers(library.ids(token))
                     assert [p.arxiv_id for p in found] == [ident], f"search for {token}"
         return {"papers": len(present), "index": status}

@@ -622,7 +622,7 @@ def test_real_bibtex_reads_export_without_warnings(tmp_path, style):
 def test_round_trip_keeps_title_authors_year_and_arxiv_id(style):
     records = parse_bibtex(export_bibtex(ALL, style=style), "export.bib").records
     assert [r.key for r in records] == [p.key for p in ALL]
-    for paper, record in zip(ALL, records):
+    for paper, record in zip(ALL, records, strict=True):
         assert record.title == paper.title
         assert record.authors == paper.authors
         assert record.authors_truncated == paper.authors_truncated
