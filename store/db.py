@@ -213,7 +213,22 @@ def storage_errors(path: Path):
     try:
         yield
     except sqlite3.Error as error:
-        raise StorageError(f"{path}: {error}") from error
+        raise StorageError(storage_message(path, error)) from error
+
+
+# SQLite's primary result codes for a damaged file and for one that is not a database.
+_DAMAGED_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
+
+
+def storage_message(path: Path, error: sqlite3.Error) -> str:
+    """One line: the file, SQLite's reason (its first line, shortened: never a long SQL
+    fragment), and for a damaged file what to do about it."""
+    reason = (str(error).splitlines() or [type(error).__name__])[0][:200]
+    if (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF in _DAMAGED_CODES:
+        from .backup import restore_hint  # backup imports this module
+
+        return f"{path}: the database is damaged ({reason}); {restore_hint(Path(path).parent)}"
+    return f"{path}: {reason}"
 
 
 def busy_or(error: sqlite3.OperationalError) -> Exception:

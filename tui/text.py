@@ -8,9 +8,11 @@ because a library may hold text from older versions or other tools.
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
-# Bidirectional overrides and isolates can reorder what a line seems to say.
-_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Bidirectional overrides and isolates can reorder what a line seems to say: the
+# store's rule (store/bidi.py), so JSON and BibTeX outputs neutralise the same set.
+from store.bidi import BIDI_CONTROLS as _BIDI_CONTROLS
 
 
 def safe_text(value: str | None, keep_newlines: bool = False) -> str:
@@ -28,3 +30,16 @@ def safe_text(value: str | None, keep_newlines: bool = False) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+def first_author_label(paper: Any) -> str:
+    """`Ada Lovelace +2`, or `Ada Lovelace et al.` when the source cut the list short
+    (the one rule of the app's list and the command line's table)."""
+    if not paper.authors:
+        return ""
+    first = safe_text(paper.authors[0])
+    if paper.authors_truncated:
+        return f"{first} et al."
+    if len(paper.authors) > 1:
+        return f"{first} +{len(paper.authors) - 1}"
+    return first

@@ -43,8 +43,9 @@ class PaperIndex:
     makes it anew.
     """
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, read_only: bool = False):
         self.directory = directory
+        self.read_only = read_only  # a read-only library: the index is read as it is, never made or locked
         self.marker = GenerationMarker(directory, INDEX_SCHEMA)
         self._lock = threading.RLock()
         self._searcher = None
@@ -52,12 +53,15 @@ class PaperIndex:
         self._pids_by_segment: dict[str, list[int]] = {}
         self._postings = PostingCache()
         self.problem: str | None = None  # why the index cannot be used (damaged), until rebuilt
+        self.update_failure: str | None = None  # why the last `update` did not happen (it returned False)
         self._ix = self._open_or_create()
         self._parser = make_parser()
 
     # --- life cycle ---------------------------------------------------------------------
 
     def _open_or_create(self):
+        if self.read_only:
+            return self._open_as_it_is()
         try:
             with self.marker.lock():  # two processes must not both create it
                 if index.exists_in(str(self.directory)):
@@ -65,6 +69,20 @@ class PaperIndex:
                 else:
                     ix = index.create_in(str(self.directory), make_schema())
             # Reading the segments here finds most damage now rather than in a search.
+            self._searcher = ix.searcher()
+            self._searcher.doc_count()
+            return ix
+        except Exception as error:  # whatever Whoosh raises on a damaged index
+            self._set_problem(error)
+            return None
+
+    def _open_as_it_is(self):
+        """A read-only library's index: opened without the marker lock, never created."""
+        try:
+            if not index.exists_in(str(self.directory)):
+                self.problem = "there is no search index, and the library is read-only: it cannot be made here"
+                return None
+            ix = index.open_dir(str(self.directory), readonly=True)
             self._searcher = ix.searcher()
             self._searcher.doc_count()
             return ix
@@ -146,15 +164,19 @@ class PaperIndex:
         lock is taken, so the documents are never older than another process's.
         `expected` (how many documents) chooses a parallel writer for big batches."""
         with self._lock:
+            self.update_failure = None
             if self._ix is None:
+                self.update_failure = self.problem or "the index cannot be opened"
                 return False
             try:
                 writer = self._open_writer(expected)
             except LockError:
+                self.update_failure = f"another papers-tui held the index for {WRITE_LOCK_TIMEOUT_S} s"
                 log.warning("search index busy for %ss; it will be brought up to date later", WRITE_LOCK_TIMEOUT_S)
                 return False
             except Exception as error:
                 self._set_problem(error)
+                self.update_failure = self.problem
                 return False
             try:
                 for doc in docs:
@@ -162,7 +184,9 @@ class PaperIndex:
                 writer.commit()
             except Exception as error:
                 parallel.abandon(writer)
-                log.warning("search index update failed, it will be rebuilt: %r", error, exc_info=True)
+                # Said by the caller in one line (IndexSync.index_failure): no traceback on stderr.
+                self.update_failure = f"{type(error).__name__}: {error}"[:300]
+                log.debug("search index update failed, it will be rebuilt", exc_info=True)
                 return False
             except BaseException:
                 parallel.abandon(writer)
