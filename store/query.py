@@ -122,8 +122,8 @@ class Query:
 _FILTER_TOKEN = re.compile(r"""\s*(?:(AND)|(is|state):(\w+)|(tags?):(?:"([^"]*)"|'([^']*)'|([^\s()"'\[\]{}:^~*?,]+)))\s*""")
 
 
-# A `tag:` filter's value, quoted or not, wherever it stands in a query.
-_TAG_VALUE = re.compile(r"""(?<![\w.])tags?:(?:"([^"]*)"|'([^']*)'|([^\s()"'\[\]{}]+))""", re.IGNORECASE)
+# A quoted `tag:` value, wherever it stands in a query (unquoted, `tag:a,b` is two tags to Whoosh).
+_TAG_VALUE = re.compile(r"""(?<![\w.])tags?:(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 
 
 def parse(text: str | None) -> Query:

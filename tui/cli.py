@@ -199,6 +199,8 @@ def doctor_cannot_open(directory: Path, error: StorageError) -> int:
     from store.backup import restore_hint
 
     reason = error.__cause__ or error  # SQLite's own words, without the hint that points here
+    print(f"papers-tui: {safe_text(str(Library.database_file(directory)))}: {safe_text(str(reason))[:200]}",
+          file=sys.stderr)
     print(f"checking {safe_text(str(directory))}")
     print(f"  failed database integrity: the file cannot be read: {safe_text(str(reason))[:200]}")
     print("  skip   schema, orphaned rows, search index: not checked (the database must be restored first)")

@@ -60,29 +60,17 @@ class PaperIndex:
     # --- life cycle ---------------------------------------------------------------------
 
     def _open_or_create(self):
-        if self.read_only:
-            return self._open_as_it_is()
         try:
-            with self.marker.lock():  # two processes must not both create it
-                if index.exists_in(str(self.directory)):
-                    ix = index.open_dir(str(self.directory))
-                else:
-                    ix = index.create_in(str(self.directory), make_schema())
+            if self.read_only:  # read as it is: never created, no marker lock (it cannot be made)
+                if not index.exists_in(str(self.directory)):
+                    self.problem = "there is no search index, and the library is read-only: it cannot be made here"
+                    return None
+                ix = index.open_dir(str(self.directory), readonly=True)
+            else:
+                with self.marker.lock():  # two processes must not both create it
+                    exists = index.exists_in(str(self.directory))
+                    ix = index.open_dir(str(self.directory)) if exists else index.create_in(str(self.directory), make_schema())
             # Reading the segments here finds most damage now rather than in a search.
-            self._searcher = ix.searcher()
-            self._searcher.doc_count()
-            return ix
-        except Exception as error:  # whatever Whoosh raises on a damaged index
-            self._set_problem(error)
-            return None
-
-    def _open_as_it_is(self):
-        """A read-only library's index: opened without the marker lock, never created."""
-        try:
-            if not index.exists_in(str(self.directory)):
-                self.problem = "there is no search index, and the library is read-only: it cannot be made here"
-                return None
-            ix = index.open_dir(str(self.directory), readonly=True)
             self._searcher = ix.searcher()
             self._searcher.doc_count()
             return ix
@@ -164,19 +152,14 @@ class PaperIndex:
         lock is taken, so the documents are never older than another process's.
         `expected` (how many documents) chooses a parallel writer for big batches."""
         with self._lock:
-            self.update_failure = None
+            self.update_failure = self.problem if self._ix is None else None
             if self._ix is None:
-                self.update_failure = self.problem or "the index cannot be opened"
                 return False
             try:
                 writer = self._open_writer(expected)
-            except LockError:
-                self.update_failure = f"another papers-tui held the index for {WRITE_LOCK_TIMEOUT_S} s"
-                log.warning("search index busy for %ss; it will be brought up to date later", WRITE_LOCK_TIMEOUT_S)
-                return False
-            except Exception as error:
-                self._set_problem(error)
-                self.update_failure = self.problem
+            except Exception as error:  # LockError: another papers-tui held it past the timeout
+                self.update_failure = f"busy for {WRITE_LOCK_TIMEOUT_S} s" if isinstance(error, LockError) else None
+                self.update_failure = self.update_failure or (self._set_problem(error) and self.problem)
                 return False
             try:
                 for doc in docs:
@@ -184,9 +167,8 @@ class PaperIndex:
                 writer.commit()
             except Exception as error:
                 parallel.abandon(writer)
-                # Said by the caller in one line (IndexSync.index_failure): no traceback on stderr.
+                # The caller says it in one line (IndexSync.index_failure), never a traceback.
                 self.update_failure = f"{type(error).__name__}: {error}"[:300]
-                log.debug("search index update failed, it will be rebuilt", exc_info=True)
                 return False
             except BaseException:
                 parallel.abandon(writer)
