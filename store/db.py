@@ -253,8 +253,11 @@ def writable(path: Path) -> bool:
     files (SQLite's -wal and -shm, the index) and the file, if there, be writable.
     os.access asks the kernel: a read-only mount says no even to root."""
     directory = Path(path).parent
-    if not directory.exists():
-        return True  # a new library: making it is what fails, with its own message
+    if not directory.exists():  # a new library: can its directory be made?
+        parent = directory.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        return os.access(parent, os.W_OK)
     if not os.access(directory, os.W_OK):
         return False
     return not Path(path).exists() or os.access(path, os.W_OK)
