@@ -218,13 +218,16 @@ def storage_errors(path: Path):
 
 # SQLite's primary result codes for a damaged file and for one that is not a database.
 _DAMAGED_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
+_DAMAGED_WORDS = ("malformed", "not a database")  # their messages, for an error that carries no code
 
 
 def storage_message(path: Path, error: sqlite3.Error) -> str:
     """One line: the file, SQLite's reason (its first line, shortened: never a long SQL
     fragment), and for a damaged file what to do about it."""
     reason = (str(error).splitlines() or [type(error).__name__])[0][:200]
-    if (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF in _DAMAGED_CODES:
+    code = getattr(error, "sqlite_errorcode", None)
+    damaged = code & 0xFF in _DAMAGED_CODES if code else any(words in reason for words in _DAMAGED_WORDS)
+    if damaged:
         from .backup import restore_hint  # backup imports this module
 
         return f"{path}: the database is damaged ({reason}); {restore_hint(Path(path).parent)}"

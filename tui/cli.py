@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="when the library does not exist yet, open a demo library built from docs/examples",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", help="what to do (default: app)")
 
     add = commands.add_parser("import", parents=[common], help="import listings, BibTeX or JSON lines ('-' is stdin)")
     add.add_argument("paths", nargs="+", metavar="PATH", help="a file to import ('-': standard input)")
