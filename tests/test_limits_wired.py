@@ -136,3 +136,13 @@ def test_list_json_and_the_biblatex_export_neutralise_bidi_overrides(tmp_path, c
         code, out, _ = run(capsys, "export", "--style", style, "--library", directory)
         assert code == 0 and "gnp.exe" in out
         assert not any(char in out for char in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def test_the_screen_and_the_outputs_neutralise_the_same_characters():
+    from store.bidi import BIDI_CONTROLS, neutralise_bidi
+    from tui.text import BIDI_CONTROLS as ON_SCREEN
+    from tui.text import safe_text
+
+    assert ON_SCREEN == BIDI_CONTROLS
+    every = "".join(sorted(BIDI_CONTROLS))
+    assert safe_text(every) == neutralise_bidi(every) == "\ufffd" * len(every)

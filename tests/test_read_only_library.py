@@ -26,7 +26,7 @@ from store.library import Library
 from tui.app import PapersApp
 
 from .conftest import ROOT
-from .test_app import SIZE, PAPERS, make_library, settle, shown_titles
+from .test_app import PAPERS, SIZE, make_library, settle, shown_titles
 from .test_cli import run
 
 READ_ONLY = "the library is read-only"

@@ -10,9 +10,11 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-# Bidirectional overrides and isolates can reorder what a line seems to say: the
-# store's rule (store/bidi.py), so JSON and BibTeX outputs neutralise the same set.
-from store.bidi import BIDI_CONTROLS as _BIDI_CONTROLS
+# Bidirectional overrides and isolates can reorder what a line seems to say. The
+# same set as store/bidi.py (JSON and BibTeX outputs), which widgets may not import:
+# tests/test_limits_wired.py checks that the two agree.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_BIDI_CONTROLS = BIDI_CONTROLS
 
 
 def safe_text(value: str | None, keep_newlines: bool = False) -> str:

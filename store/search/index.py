@@ -146,9 +146,8 @@ class PaperIndex:
     def update(self, docs: Iterable[IndexDoc], generation: int | None = None, expected: int = 0) -> bool:
         """Add or replace these papers' documents, then record `generation`.
 
-        The SQL write this follows has committed already, so failing here must
-        not undo it: on any error the index is left marked stale (it will be
-        rebuilt) and False is returned. `docs` is read after the index's write
+        The SQL write this follows has committed already, so failing here must not undo it: on any
+        error the index is left stale (rebuilt later), `update_failure` says why, False is returned. `docs` is read after the index's write
         lock is taken, so the documents are never older than another process's.
         `expected` (how many documents) chooses a parallel writer for big batches."""
         with self._lock:
@@ -158,8 +157,9 @@ class PaperIndex:
             try:
                 writer = self._open_writer(expected)
             except Exception as error:  # LockError: another papers-tui held it past the timeout
-                self.update_failure = f"busy for {WRITE_LOCK_TIMEOUT_S} s" if isinstance(error, LockError) else None
-                self.update_failure = self.update_failure or (self._set_problem(error) and self.problem)
+                if not isinstance(error, LockError):
+                    self._set_problem(error)
+                self.update_failure = f"busy for {WRITE_LOCK_TIMEOUT_S} s" if isinstance(error, LockError) else self.problem
                 return False
             try:
                 for doc in docs:
