@@ -16,22 +16,7 @@ from pathlib import Path
 
 from .db import connect_read_only
 from .files import STDOUT, mode_for, output_target, write_in_place
-
-BACKUP_DIR = "backups"
-
-
-def restore_hint(directory: Path, mention_doctor: bool = True) -> str:
-    """What to do about a damaged database: doctor, and the newest backup to restore."""
-    folder = Path(directory) / BACKUP_DIR
-    try:
-        copies = sorted(folder.glob("library-*.sqlite3"), key=lambda path: path.stat().st_mtime)
-    except OSError:
-        copies = []
-    where = f"the newest backup is {copies[-1]}" if copies else f"there are no backups in {folder}"
-    doctor = "run `papers-tui doctor` for details; " if mention_doctor else ""
-    return (f"{doctor}{where} (to restore: close papers-tui, "
-            "copy a backup over library.sqlite3 and delete library.sqlite3-wal and -shm)")
-
+from .recovery import BACKUP_DIR
 
 
 def default_backup_path(directory: Path, label: str = "") -> Path:

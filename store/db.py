@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .errors import LibraryBusy, ReadOnlyLibrary, SchemaError, StorageError
+from .recovery import restore_hint
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -205,6 +206,17 @@ class Database:
         self._local = threading.local()
 
 
+def open_database(path: Path, read_only: bool | None = None) -> Database:
+    """The database of a library: its directory made when it can be written; a library
+    that does not exist and cannot be made is a ReadOnlyLibrary error."""
+    database = Database(path, read_only=read_only)
+    if not database.read_only:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    elif not Path(path).exists():
+        raise ReadOnlyLibrary(f"there is no library in {Path(path).parent}, and it cannot be made: it is read-only")
+    return database
+
+
 @contextmanager
 def storage_errors(path: Path):
     """For a caller at the edge (the CLI): a SQLite error that escapes, a damaged file
@@ -228,8 +240,6 @@ def storage_message(path: Path, error: sqlite3.Error) -> str:
     code = getattr(error, "sqlite_errorcode", None)
     damaged = code & 0xFF in _DAMAGED_CODES if code else any(words in reason for words in _DAMAGED_WORDS)
     if damaged:
-        from .backup import restore_hint  # backup imports this module
-
         return f"{path}: the database is damaged ({reason}); {restore_hint(Path(path).parent)}"
     return f"{path}: {reason}"
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import meta
-from .backup import restore_hint
 from .db import SCHEMA_VERSION, drop_unused_tags, schema_version
 from .index_sync import IndexStatus
 from .progress import Progress
 from .query import State
+from .recovery import restore_hint
 
 if TYPE_CHECKING:
     from .library import Library

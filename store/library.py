@@ -25,7 +25,7 @@ import platformdirs
 from . import keys, meta, rows, user_state
 from .backup import backup_before_upgrade, backup_database, default_backup_path
 from .bidi import neutralise_bidi
-from .db import Database, migrate, read_only_message
+from .db import migrate, open_database, read_only_message
 from .errors import ImportFormatError, LibraryBusy, LibraryError, QueryError, ReadOnlyLibrary
 from .files import write_atomically
 from .importing import BIG_IMPORT, ImportReport, ParsedInput, big_cache, import_inputs, parse_input, read_paths
@@ -67,25 +67,14 @@ class ParsedImport:
 
 class Library:
     def __init__(self, directory: Path | str, read_only: bool | None = None):
-        """`read_only`: None decides by whether this process may write the library
-        (store/db.py `writable`); a read-only library is read, searched and exported
-        as it is (nothing is made, migrated or rebuilt) and refuses changes with
-        ReadOnlyLibrary. One that needs an upgrade, or does not exist, is an error."""
+        """`read_only` None: as this process may write it. Read-only: nothing made or migrated (docs/reliability.md)."""
         self.directory = Path(directory).expanduser()
-        self.db = Database(self.database_file(self.directory), read_only=read_only)
-        if self.db.read_only and not self.exists(self.directory):
-            raise ReadOnlyLibrary(f"there is no library in {self.directory}, and it cannot be made: it is read-only")
-        if not self.db.read_only:
-            self.directory.mkdir(parents=True, exist_ok=True)
-        # An older library is copied to backups/ before its schema is upgraded (migrate
-        # refuses, with a message, an upgrade of a library it cannot write).
+        self.db = open_database(self.database_file(self.directory), read_only)
+        # An older library is copied to backups/ before its schema is upgraded.
         migrate(self.db.conn, before_upgrade=self._backup_before_upgrade)
+        self.read_only = self.db.read_only  # settled once connected
         self._sync = IndexSync(self.directory, self.db)
         self._orders = Orders(self.db)
-
-    @property
-    def read_only(self) -> bool:
-        return self.db.read_only
 
     def _backup_before_upgrade(self, version: int) -> None:
         backup_before_upgrade(self.db.path, version)
@@ -240,28 +229,24 @@ class Library:
         from .bibtex import export_bibtex
 
         id_json = json.dumps(list(ids))
-        if self.unkeyed(ids) and not self.read_only:  # a write only when some paper needs its key
+        if self.unkeyed(ids) and not self.read_only:  # a write only when needed; read-only: untitled-N
             with self._sync.write() as (conn, keyed):  # newly keyed papers are re-indexed, so `key:` finds them
                 keyed.update(keys.key_unkeyed(conn, id_json))
-        # Read-only: a paper without a key is exported under its provisional handle (untitled-N).
         # SQLite's BINARY order of UTF-8 is Python's order of code points.
         ordered = rows.id_column(
             self.db.conn, "SELECT id FROM papers WHERE id IN (SELECT value FROM json_each(?)) ORDER BY key", (id_json,)
         )
         parts = []
         for start in range(0, len(ordered), INDEX_BATCH):
-            batch = export_bibtex(self.papers(ordered[start : start + INDEX_BATCH]), style=style)
-            parts.append(neutralise_bidi(batch))  # as every output does (store/bidi.py)
+            batch = self.papers(ordered[start : start + INDEX_BATCH])
+            parts.append(neutralise_bidi(export_bibtex(batch, style=style)))  # as every output does (store/bidi.py)
             if progress:
                 progress("export", min(start + INDEX_BATCH, len(ordered)), len(ordered))
         return "\n".join(part for part in parts if part)
 
     def unkeyed(self, ids: Sequence[int]) -> int:
         """How many of these papers have no citation key yet (an export gives them one)."""
-        return len(rows.id_column(
-            self.db.conn, "SELECT id FROM papers WHERE key IS NULL AND id IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(ids)),),
-        ))
+        return len(keys.unkeyed(self.db.conn, json.dumps(list(ids))))
 
     def export(
         self, ids: Sequence[int], path: Path | str | None, style: str = DEFAULT_STYLE, progress: Progress | None = None
@@ -290,9 +275,7 @@ class Library:
         return self._sync.status()
 
     def index_failure(self) -> str | None:
-        """Why the last change's papers could not be indexed after it was saved (a full
-        disk...), or None. The change is in the store; the index is stale and rebuilt
-        by the next `repair_index`."""
+        """Why the last change, saved, could not be indexed (a full disk...): the index is stale until repaired."""
         return self._sync.index_failure
 
     def index_is_current(self) -> bool:
@@ -301,8 +284,7 @@ class Library:
     def repair_index(self, progress: Progress | None = None) -> bool:
         """Rebuild the index unless it is current (safe from a worker thread while
         other threads or processes write). False when it could not be rebuilt now
-        (another process held the index for WRITE_LOCK_TIMEOUT_S, or a disk error; or
-        the library is read-only: its index is read as it is)."""
+        (another process held the index for WRITE_LOCK_TIMEOUT_S, a disk error, a read-only library)."""
         return not self.read_only and self._sync.repair(progress)
 
     def backup(self, path: Path | str | None = None) -> Path:

@@ -196,7 +196,7 @@ def warn_if_not_indexed(library: Library) -> None:
 
 def doctor_cannot_open(directory: Path, error: StorageError) -> int:
     """`doctor` on a database too damaged to open: its checks, and where the backups are."""
-    from store.backup import restore_hint
+    from store.recovery import restore_hint
 
     reason = error.__cause__ or error  # SQLite's own words, without the hint that points here
     print(f"papers-tui: {safe_text(str(Library.database_file(directory)))}: {safe_text(str(reason))[:200]}",
