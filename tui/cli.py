@@ -159,7 +159,8 @@ def run(argv: list[str] | None) -> int:
     except OSError as error:
         if error.errno == errno.EPIPE:
             raise BrokenPipeError(*error.args) from error
-        print(f"papers-tui: {safe_text(str(error.filename or ''))}: {error.strerror or error}", file=sys.stderr)
+        where = f"{safe_text(str(error.filename))}: " if error.filename else ""
+        print(f"papers-tui: {where}{error.strerror or error}", file=sys.stderr)
         return EXIT_ERROR
     except UnicodeError:  # arguments hold bytes that are not UTF-8 (Python keeps them as surrogates)
         print("papers-tui: an argument is not valid UTF-8 text", file=sys.stderr)
@@ -340,7 +341,13 @@ def cmd_doctor(library: Library, args) -> int:
 
 
 def cmd_backup(library: Library, args) -> int:
-    path = library.backup(args.file)
+    try:
+        path = library.backup(args.file)
+    except OSError as error:  # named after the target, never the library's own file
+        target = args.file or library.directory / "backups"
+        print(f"papers-tui: cannot write the backup to {safe_text(str(target))}: {error.strerror or error}; "
+              "no partial copy was left", file=sys.stderr)
+        return EXIT_ERROR
     to_stdout = str(path) == "-"  # the copy itself went to standard output
     print(f"backed up {library.count()} papers to {safe_text(str(path))}", file=sys.stderr if to_stdout else sys.stdout)
     return EXIT_OK
