@@ -341,13 +341,7 @@ def cmd_doctor(library: Library, args) -> int:
 
 
 def cmd_backup(library: Library, args) -> int:
-    try:
-        path = library.backup(args.file)
-    except OSError as error:  # named after the target, never the library's own file
-        target = args.file or library.directory / "backups"
-        print(f"papers-tui: cannot write the backup to {safe_text(str(target))}: {error.strerror or error}; "
-              "no partial copy was left", file=sys.stderr)
-        return EXIT_ERROR
+    path = library.backup(args.file)
     to_stdout = str(path) == "-"  # the copy itself went to standard output
     print(f"backed up {library.count()} papers to {safe_text(str(path))}", file=sys.stderr if to_stdout else sys.stdout)
     return EXIT_OK
