@@ -16,9 +16,7 @@ from pathlib import Path
 
 from .db import connect_read_only
 from .files import STDOUT, mode_for, output_target, write_in_place
-
-BACKUP_DIR = "backups"
-
+from .recovery import BACKUP_DIR
 
 
 def default_backup_path(directory: Path, label: str = "") -> Path:

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .errors import LibraryBusy, ReadOnlyLibrary, SchemaError, StorageError
+from .recovery import restore_hint
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -205,6 +206,17 @@ class Database:
         self._local = threading.local()
 
 
+def open_database(path: Path, read_only: bool | None = None) -> Database:
+    """The database of a library: its directory made when it can be written; a library
+    that does not exist and cannot be made is a ReadOnlyLibrary error."""
+    database = Database(path, read_only=read_only)
+    if not database.read_only:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    elif not Path(path).exists():
+        raise ReadOnlyLibrary(f"there is no library in {Path(path).parent}, and it cannot be made: it is read-only")
+    return database
+
+
 @contextmanager
 def storage_errors(path: Path):
     """For a caller at the edge (the CLI): a SQLite error that escapes, a damaged file
@@ -213,7 +225,23 @@ def storage_errors(path: Path):
     try:
         yield
     except sqlite3.Error as error:
-        raise StorageError(f"{path}: {error}") from error
+        raise StorageError(storage_message(path, error)) from error
+
+
+# SQLite's primary result codes for a damaged file and for one that is not a database.
+_DAMAGED_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
+_DAMAGED_WORDS = ("malformed", "not a database")  # their messages, for an error that carries no code
+
+
+def storage_message(path: Path, error: sqlite3.Error) -> str:
+    """One line: the file, SQLite's reason (its first line, shortened: never a long SQL
+    fragment), and for a damaged file what to do about it."""
+    reason = (str(error).splitlines() or [type(error).__name__])[0][:200]
+    code = getattr(error, "sqlite_errorcode", None)
+    damaged = code & 0xFF in _DAMAGED_CODES if code else any(words in reason for words in _DAMAGED_WORDS)
+    if damaged:
+        return f"{path}: the database is damaged ({reason}); {restore_hint(Path(path).parent)}"
+    return f"{path}: {reason}"
 
 
 def busy_or(error: sqlite3.OperationalError) -> Exception:
@@ -238,8 +266,11 @@ def writable(path: Path) -> bool:
     files (SQLite's -wal and -shm, the index) and the file, if there, be writable.
     os.access asks the kernel: a read-only mount says no even to root."""
     directory = Path(path).parent
-    if not directory.exists():
-        return True  # a new library: making it is what fails, with its own message
+    if not directory.exists():  # a new library: can its directory be made?
+        parent = directory.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        return os.access(parent, os.W_OK)
     if not os.access(directory, os.W_OK):
         return False
     return not Path(path).exists() or os.access(path, os.W_OK)

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import meta
-from .backup import BACKUP_DIR
 from .db import SCHEMA_VERSION, drop_unused_tags, schema_version
 from .index_sync import IndexStatus
 from .progress import Progress
 from .query import State
+from .recovery import restore_hint
 
 if TYPE_CHECKING:
     from .library import Library
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class Finding:
-    status: str  # "ok", "fixed", "found" (not repaired: repair was off), "failed" (cannot be repaired)
+    status: str  # "ok", "fixed", "found" (not repaired: repair was off), "failed" (cannot be repaired),
+    # "skip" (not checked), "todo" (what the user should do)
     message: str
 
 
@@ -64,7 +65,9 @@ def _check_database(conn: sqlite3.Connection, report: DoctorReport) -> bool:
         problems = [str(error)]
     if problems != ["ok"]:
         shown = "; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else "")
-        report.add("failed", f"database damaged (PRAGMA integrity_check): {shown} — restore a copy from {BACKUP_DIR}/")
+        report.add("failed", f"database damaged (PRAGMA integrity_check): {shown[:300]}")
+        report.add("skip", "schema, orphaned rows, search index: not checked (the database must be restored first)")
+        report.add("todo", f"restore a backup: {restore_hint(library_directory(conn), mention_doctor=False)}")
         return False
     report.add("ok", "database integrity (PRAGMA integrity_check)")
     version = schema_version(conn)
@@ -73,6 +76,14 @@ def _check_database(conn: sqlite3.Connection, report: DoctorReport) -> bool:
         return False
     report.add("ok", f"schema version {version}")
     return True
+
+
+def library_directory(conn: sqlite3.Connection):
+    """The directory of the database `conn` reads (where its backups/ are)."""
+    from pathlib import Path
+
+    path = next((row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "")
+    return Path(path).parent
 
 
 def _check_orphans(library: Library, report: DoctorReport, repair: bool) -> None:

@@ -44,6 +44,9 @@ class IndexSync:
         self.db = db
         self._index: PaperIndex | None = None
         self._index_lock = threading.Lock()
+        # Why the last write's papers could not be indexed after its commit (None: they
+        # were). The data is saved; the index is left stale and rebuilt by the next repair.
+        self.index_failure: str | None = None
 
     @property
     def index(self) -> PaperIndex:
@@ -54,8 +57,9 @@ class IndexSync:
                 if self._index is None:
                     from .search import PaperIndex
 
-                    index = PaperIndex(self.directory / "index")
-                    index.adopt_if_empty(lambda: meta.store_state(self.db.conn))
+                    index = PaperIndex(self.directory / "index", read_only=self.db.read_only)
+                    if not self.db.read_only:
+                        index.adopt_if_empty(lambda: meta.store_state(self.db.conn))
                     self._index = index
         return self._index
 
@@ -81,7 +85,12 @@ class IndexSync:
     def _update(self, ids: Iterable[int], generation: int | None, progress: Progress | None) -> None:
         # A generator: read under the index's write lock, so never older than another process's.
         ordered = sorted(set(ids))
-        self.index.update(self._docs(ordered, progress), generation=generation, expected=len(ordered))
+        try:
+            done = self.index.update(self._docs(ordered, progress), generation=generation, expected=len(ordered))
+            failure = None if done else self.index.update_failure or "the index could not be written"
+        except OSError as error:  # recording the generation (a full disk): the commit stands
+            failure = f"{error.strerror or error}" + (f": {error.filename}" if error.filename else "")
+        self.index_failure = failure
 
     def rebuild(self, progress: Progress | None = None) -> int:
         def docs():

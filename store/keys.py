@@ -59,15 +59,20 @@ class CitationKeys:
         return True
 
 
+def unkeyed(conn: sqlite3.Connection, id_json: str) -> list[int]:
+    """The papers of `id_json` without a key yet, by id."""
+    return [row[0] for row in conn.execute(
+        "SELECT id FROM papers WHERE key IS NULL AND id IN (SELECT value FROM json_each(?)) ORDER BY id", (id_json,)
+    )]
+
+
 def key_unkeyed(conn: sqlite3.Connection, id_json: str) -> list[int]:
     """Key every paper of `id_json` that has no key yet (before an export); returns those keyed."""
-    unkeyed = conn.execute(
-        "SELECT id FROM papers WHERE key IS NULL AND id IN (SELECT value FROM json_each(?)) ORDER BY id", (id_json,)
-    ).fetchall()
-    if not unkeyed:
+    waiting = unkeyed(conn, id_json)
+    if not waiting:
         return []
     keys = CitationKeys(conn, hold_taken=True)
-    return [row[0] for row in unkeyed if keys.assign_if_ready(row[0], force=True)]
+    return [pid for pid in waiting if keys.assign_if_ready(pid, force=True)]
 
 
 def resolve(conn: sqlite3.Connection, handles: Iterable[str]) -> list[int]:

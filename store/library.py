@@ -24,8 +24,9 @@ import platformdirs
 
 from . import keys, meta, rows, user_state
 from .backup import backup_before_upgrade, backup_database, default_backup_path
-from .db import Database, migrate
-from .errors import ImportFormatError, LibraryBusy, LibraryError, QueryError
+from .bidi import neutralise_bidi
+from .db import migrate, open_database, read_only_message
+from .errors import ImportFormatError, LibraryBusy, LibraryError, QueryError, ReadOnlyLibrary
 from .files import write_atomically
 from .importing import BIG_IMPORT, ImportReport, ParsedInput, big_cache, import_inputs, parse_input, read_paths
 from .index_sync import INDEX_BATCH, IndexStatus, IndexSync
@@ -65,12 +66,13 @@ class ParsedImport:
 
 
 class Library:
-    def __init__(self, directory: Path | str):
+    def __init__(self, directory: Path | str, read_only: bool | None = None):
+        """`read_only` None: as this process may write it. Read-only: nothing made or migrated (docs/reliability.md)."""
         self.directory = Path(directory).expanduser()
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.db = Database(self.database_file(self.directory))
+        self.db = open_database(self.database_file(self.directory), read_only)
         # An older library is copied to backups/ before its schema is upgraded.
         migrate(self.db.conn, before_upgrade=self._backup_before_upgrade)
+        self.read_only = self.db.read_only  # settled once connected
         self._sync = IndexSync(self.directory, self.db)
         self._orders = Orders(self.db)
 
@@ -171,12 +173,12 @@ class Library:
         return ordered[:limit] if limit else ordered
 
     def search(self, query: str, limit: int | None = 50) -> list[Paper]:
-        if not query.strip():
+        if not parse(query).text.strip():  # parse: the query's limits, checked once for every caller
             raise QueryError("empty query")
         return self.papers([pid for pid, _ in self.index.search(query, limit=limit)])
 
     def highlight_terms(self, query: str) -> list[str]:
-        return self.index.terms(query)
+        return self.index.terms(parse(query).text)
 
     def related(self, pid: int, limit: int = 20) -> list[Paper]:
         paper = self.get(pid)
@@ -232,18 +234,24 @@ class Library:
         from .bibtex import export_bibtex
 
         id_json = json.dumps(list(ids))
-        with self._sync.write() as (conn, keyed):  # newly keyed papers are re-indexed, so `key:` finds them
-            keyed.update(keys.key_unkeyed(conn, id_json))
+        if self.unkeyed(ids) and not self.read_only:  # a write only when needed; read-only: untitled-N
+            with self._sync.write() as (conn, keyed):  # newly keyed papers are re-indexed, so `key:` finds them
+                keyed.update(keys.key_unkeyed(conn, id_json))
         # SQLite's BINARY order of UTF-8 is Python's order of code points.
         ordered = rows.id_column(
             self.db.conn, "SELECT id FROM papers WHERE id IN (SELECT value FROM json_each(?)) ORDER BY key", (id_json,)
         )
         parts = []
         for start in range(0, len(ordered), INDEX_BATCH):
-            parts.append(export_bibtex(self.papers(ordered[start : start + INDEX_BATCH]), style=style))
+            batch = self.papers(ordered[start : start + INDEX_BATCH])
+            parts.append(neutralise_bidi(export_bibtex(batch, style=style)))  # as every output does (store/bidi.py)
             if progress:
                 progress("export", min(start + INDEX_BATCH, len(ordered)), len(ordered))
         return "\n".join(part for part in parts if part)
+
+    def unkeyed(self, ids: Sequence[int]) -> int:
+        """How many of these papers have no citation key yet (an export gives them one)."""
+        return len(keys.unkeyed(self.db.conn, json.dumps(list(ids))))
 
     def export(
         self, ids: Sequence[int], path: Path | str | None, style: str = DEFAULT_STYLE, progress: Progress | None = None
@@ -258,6 +266,8 @@ class Library:
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Rebuild the search index from the store; returns how many papers it holds."""
+        if self.read_only:
+            raise ReadOnlyLibrary(read_only_message(self.db.path))
         return self._sync.rebuild(progress)
 
     def generation(self) -> int:
@@ -269,18 +279,24 @@ class Library:
         older papers-tui) or DAMAGED (Whoosh cannot read it)."""
         return self._sync.status()
 
+    def index_failure(self) -> str | None:
+        """Why the last change, saved, could not be indexed (a full disk...): the index is stale until repaired."""
+        return self._sync.index_failure
+
     def index_is_current(self) -> bool:
         return self.index_status() == IndexStatus.CURRENT
 
     def repair_index(self, progress: Progress | None = None) -> bool:
         """Rebuild the index unless it is current (safe from a worker thread while
         other threads or processes write). False when it could not be rebuilt now
-        (another process held the index for WRITE_LOCK_TIMEOUT_S, or a disk error)."""
-        return self._sync.repair(progress)
+        (another process held the index for WRITE_LOCK_TIMEOUT_S, a disk error, a read-only library)."""
+        return not self.read_only and self._sync.repair(progress)
 
     def backup(self, path: Path | str | None = None) -> Path:
         """A consistent copy of the database (SQLite's backup API), safe while
         other windows use the library; default: backups/library-<time>.sqlite3."""
+        if path is None and self.read_only:
+            raise ReadOnlyLibrary(f"{read_only_message(self.db.path)}; give the backup a FILE outside it")
         return backup_database(self.db.path, Path(path) if path else default_backup_path(self.directory))
 
     # Last in the class: below this, `list` in an annotation would name the method.

@@ -27,7 +27,8 @@ from enum import StrEnum
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from .errors import LibraryError
+from .errors import LibraryError, QueryError
+from .limits import TAG_SEPARATOR, check_query
 
 if TYPE_CHECKING:
     from .model import Paper
@@ -123,11 +124,21 @@ class Query:
 _FILTER_TOKEN = re.compile(r"""\s*(?:(AND)|(is|state):(\w+)|(tags?):(?:"([^"]*)"|'([^']*)'|([^\s()"'\[\]{}:^~*?,]+)))\s*""")
 
 
+# A quoted `tag:` value, wherever it stands in a query (unquoted, `tag:a,b` is two tags to Whoosh).
+_TAG_VALUE = re.compile(r"""(?<![\w.])tags?:(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+
+
 def parse(text: str | None) -> Query:
-    """Who answers `text`: the store (views) or the index (all the rest)."""
-    text = text or ""
+    """Who answers `text`: the store (views) or the index (all the rest).
+
+    Every query enters the library here (Library.ids, search, highlight_terms):
+    one over the query length limit is refused before any parser sees it (Whoosh's
+    parser is superlinear), and so is a `tag:` value holding a comma, which no tag
+    can hold (Whoosh would say "Phrase search: 'tags' field has no positions")."""
+    text = check_query(text or "")
     if not text.strip():
         return Query(text)
+    _refuse_comma_tags(text)
     for_index = Query(text, for_index=True)
     states: list[str] = []
     tags: list[str] = []
@@ -145,14 +156,21 @@ def parse(text: str | None) -> Query:
                 states.append(match.group(3).lower())
             else:
                 value = next(g for g in match.groups()[4:] if g is not None)
-                if "," in value:
-                    return for_index  # the index splits tags at commas; let it answer
                 tags.append(value.strip().lower())
             joined = False
         position = match.end()
     if joined:
         return for_index  # a trailing AND
     return Query(text, tuple(states), tuple(tags))
+
+
+def _refuse_comma_tags(text: str) -> None:
+    for match in _TAG_VALUE.finditer(text):
+        value = next((g for g in match.groups() if g is not None), "")
+        if TAG_SEPARATOR in value:
+            parts = [part.strip() for part in value.split(TAG_SEPARATOR) if part.strip()]
+            instead = " ".join(tag_query(part) for part in parts) or "tag:NAME"
+            raise QueryError(f"a tag cannot hold a comma (commas separate tags): for papers with all of them, search {instead}")
 
 
 def tag_query(tag: str) -> str:

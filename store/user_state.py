@@ -12,16 +12,20 @@ from collections.abc import Sequence
 
 from .db import drop_unused_tags
 from .errors import LibraryError
+from .limits import check_tag
 from .listing import clean_text
 from .model import Paper, PaperRecord
 from .rows import now
 
 
 def clean_tag(name: str) -> str:
-    cleaned = " ".join(clean_text(name).replace(",", " ").split()).strip()
+    """A tag as stored: control characters removed, spaces collapsed; an empty
+    name, a comma (commas separate tags) or one over the tag length limit is
+    refused with a message (store/limits.py)."""
+    cleaned = " ".join(clean_text(name).split()).strip()
     if not cleaned:
         raise LibraryError("a tag needs a name")
-    return cleaned
+    return check_tag(cleaned)
 
 
 def add_tag(conn: sqlite3.Connection, pid: int, name: str, stamp: str) -> None:

@@ -43,8 +43,9 @@ class PaperIndex:
     makes it anew.
     """
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, read_only: bool = False):
         self.directory = directory
+        self.read_only = read_only  # a read-only library: the index is read as it is, never made or locked
         self.marker = GenerationMarker(directory, INDEX_SCHEMA)
         self.files = IndexFiles(directory, self.marker)  # checksums of the committed files
         self._lock = threading.RLock()
@@ -53,6 +54,7 @@ class PaperIndex:
         self._pids_by_segment: dict[str, list[int]] = {}
         self._postings = PostingCache()
         self.problem: str | None = None  # why the index cannot be used (damaged), until rebuilt
+        self.update_failure: str | None = None  # why the last `update` did not happen (it returned False)
         self._ix = self._open_or_create()
         self._parser = make_parser()
 
@@ -60,12 +62,18 @@ class PaperIndex:
 
     def _open_or_create(self):
         try:
-            with self.marker.lock():  # two processes must not both create it
-                if index.exists_in(str(self.directory)):
-                    ix = index.open_dir(str(self.directory))
-                else:
-                    ix = index.create_in(str(self.directory), make_schema())
-                    self.files.record(ix, holding_lock=True)
+            if self.read_only:  # read as it is: never created, no marker lock (it cannot be made)
+                if not index.exists_in(str(self.directory)):
+                    self.problem = "there is no search index, and the library is read-only: it cannot be made here"
+                    return None
+                ix = index.open_dir(str(self.directory), readonly=True)
+            else:
+                with self.marker.lock():  # two processes must not both create it
+                    if index.exists_in(str(self.directory)):
+                        ix = index.open_dir(str(self.directory))
+                    else:
+                        ix = index.create_in(str(self.directory), make_schema())
+                        self.files.record(ix, holding_lock=True)
             # Reading the segments here finds most damage now rather than in a search;
             # the checksums find the rest (a damaged block is read only by some searches).
             self._searcher = ix.searcher()
@@ -129,14 +137,6 @@ class PaperIndex:
     def reflects(self, generation: int) -> bool:
         return self.problem is None and self._ix is not None and self.indexed_generation() == generation
 
-    def mark_indexed(self, generation: int) -> None:
-        """Record that the write which made `generation` is in the index."""
-        self.marker.mark_indexed(generation)
-
-    def set_indexed(self, generation: int) -> None:
-        """After a rebuild: the index reflects `generation` (and any later write already marked)."""
-        self.marker.set_indexed(generation)
-
     def adopt_if_empty(self, store_state: Callable[[], tuple[int, int]]) -> None:
         """With no marker yet, an empty index of an empty store is current.
 
@@ -155,21 +155,20 @@ class PaperIndex:
     def update(self, docs: Iterable[IndexDoc], generation: int | None = None, expected: int = 0) -> bool:
         """Add or replace these papers' documents, then record `generation`.
 
-        The SQL write this follows has committed already, so failing here must
-        not undo it: on any error the index is left marked stale (it will be
-        rebuilt) and False is returned. `docs` is read after the index's write
+        The SQL write this follows has committed already, so failing here must not undo it: on any
+        error the index is left stale (rebuilt later), `update_failure` says why, False is returned. `docs` is read after the index's write
         lock is taken, so the documents are never older than another process's.
         `expected` (how many documents) chooses a parallel writer for big batches."""
         with self._lock:
+            self.update_failure = self.problem if self._ix is None else None
             if self._ix is None:
                 return False
             try:
                 writer = self._open_writer(expected)
-            except LockError:
-                log.warning("search index busy for %ss; it will be brought up to date later", WRITE_LOCK_TIMEOUT_S)
-                return False
-            except Exception as error:
-                self._set_problem(error)
+            except Exception as error:  # LockError: another papers-tui held it past the timeout
+                if not isinstance(error, LockError):
+                    self._set_problem(error)
+                self.update_failure = f"busy for {WRITE_LOCK_TIMEOUT_S} s" if isinstance(error, LockError) else self.problem
                 return False
             try:
                 for doc in docs:
@@ -177,14 +176,15 @@ class PaperIndex:
                 writer.commit()
             except Exception as error:
                 parallel.abandon(writer)
-                log.warning("search index update failed, it will be rebuilt: %r", error, exc_info=True)
+                # The caller says it in one line (IndexSync.index_failure), never a traceback.
+                self.update_failure = f"{type(error).__name__}: {error}"[:300]
                 return False
             except BaseException:
                 parallel.abandon(writer)
                 raise
             self.files.record(self._ix)
             if generation is not None:
-                self.mark_indexed(generation)
+                self.marker.mark_indexed(generation)  # the write that made `generation` is in
             self._refresh()
             return True
 
@@ -230,7 +230,7 @@ class PaperIndex:
         self.files.record(self._ix)
         self.problem = None
         if recorded is not None:
-            self.set_indexed(recorded)
+            self.marker.set_indexed(recorded)  # and any later write already marked
         self.close()
         return count
 
