@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from .errors import LibraryBusy, ReadOnlyLibrary, SchemaError, StorageError
 from .recovery import restore_hint
 
 BUSY_TIMEOUT_MS = 10_000
+UPGRADE_WAIT_S = 300  # another process backing up an old library before upgrading it
 
 # Append only: a migration, once released, never changes. Each runs in its own
 # transaction and bumps PRAGMA user_version to its number. `Library` passes a
@@ -289,10 +291,24 @@ def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
     )
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA journal_mode = WAL")
+    _use_wal(conn)
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL once per file. The switch needs the file to itself, and SQLite
+    does not wait for it with the busy handler: two processes opening an old
+    library at once saw "database is locked" here. So it waits itself."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise busy_or(error) from error
+            time.sleep(0.02)  # another process holds the file for a moment (its own switch)
 
 
 def connect_read_only(path: Path) -> sqlite3.Connection:
@@ -363,7 +379,7 @@ def migrate(conn: sqlite3.Connection, before_upgrade: Callable[[int], None] | No
             "which needs write access; it is read-only here"
         )
     if start and start < SCHEMA_VERSION and before_upgrade:
-        before_upgrade(start)
+        _back_up_under_lock(conn, start, before_upgrade)
     for number in range(start + 1, SCHEMA_VERSION + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -376,6 +392,30 @@ def migrate(conn: sqlite3.Connection, before_upgrade: Callable[[int], None] | No
             raise
         conn.commit()
     return start
+
+
+def _back_up_under_lock(conn: sqlite3.Connection, start: int, before_upgrade: Callable[[int], None]) -> None:
+    """The backup of an old library is taken holding the write lock, and only if
+    it is still old: a second process opening it at once waits, then backs up an
+    old file too or finds it upgraded; never copies an upgraded file over the
+    first one's backup (which happened when both chose the same stamped name).
+    A backup of a big library outlasts the busy timeout: waiting goes on for
+    UPGRADE_WAIT_S, as long as the other process is backing up."""
+    deadline = time.monotonic() + UPGRADE_WAIT_S
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            break
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise busy_or(error) from error
+    try:
+        if schema_version(conn) == start:
+            before_upgrade(start)
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
 
 
 def _statements(script: str) -> list[str]:
