@@ -114,6 +114,7 @@ class Paper:
     entry_type: str | None = None
     read_at: str | None = None
     starred_at: str | None = None
+    aliases: list[str] = field(default_factory=list)  # other citation keys it was imported under
 
     @property
     def needs_title(self) -> bool:

@@ -86,6 +86,9 @@ _LIST_QUERIES = {
     " WHERE paper_id IN (SELECT value FROM json_each(?)) ORDER BY paper_id, position",
     "tags": "SELECT pt.paper_id AS paper_id, t.name AS value FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id"
     " WHERE pt.paper_id IN (SELECT value FROM json_each(?)) ORDER BY pt.paper_id, t.name COLLATE NOCASE",
+    # In the order they came: an export writes them so, and a re-import reads them back so.
+    "aliases": "SELECT paper_id, key AS value FROM aliases WHERE paper_id IN (SELECT value FROM json_each(?))"
+    " ORDER BY paper_id, rowid",
 }
 
 
@@ -135,4 +138,5 @@ def _paper_from_row(row, lists: dict[str, dict[int, list[str]]], pid: int) -> Pa
         entry_type=row["entry_type"],
         read_at=row["read_at"],
         starred_at=row["starred_at"],
+        aliases=lists["aliases"].get(pid, []),
     )

@@ -257,8 +257,10 @@ class LibraryClient:
         return ChangeSaved(request, *self._counts(), papers=library.papers(ids))
 
     def export(self, request: ExportRequest) -> ExportDone:
-        self._opened.export(request.paper_ids, request.path, style=request.style, progress=self.progress(request.work))
-        return ExportDone(request, *self._counts(), entries=len(request.paper_ids))
+        result = self._opened.export_bibtex(
+            request.paper_ids, request.path, style=request.style, progress=self.progress(request.work)
+        )
+        return ExportDone(request, *self._counts(), entries=result.entries, warning=result.warning)
 
     def import_papers(self, request: ImportRequest) -> ImportDone:
         progress = self.progress(request.work)
