@@ -117,7 +117,8 @@ class CitationKeys:
         row = self.conn.execute("SELECT key, title, date, arxiv_id FROM papers WHERE id = ?", (pid,)).fetchone()
         authors = read_list(self.conn, "authors", "name", pid)
         brought = (row["title"] and not before.title) or (authors and not before.authors)
-        usable = proposed if self._free_for(proposed, pid) and proposed.lower() != before.key.lower() else None
+        new = proposed is not None and proposed.lower() != before.key.lower()
+        usable = proposed if new and self._free_for(proposed, pid) else None
         if not (usable or brought):
             return False
         key = usable or self._made(authors, row)
