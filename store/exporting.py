@@ -28,13 +28,17 @@ class ExportResult:
 
     @property
     def warning(self) -> str | None:
-        """`left out 2 papers without a title: untitled-3 ([no title] The BigScience…); ...`"""
-        if not self.left_out:
-            return None
-        names = [f"{paper.key} ({paper.display_title})" for paper in self.left_out[:NAMED_IN_WARNING]]
-        more = f"; and {len(self.left_out) - NAMED_IN_WARNING} more" if len(self.left_out) > NAMED_IN_WARNING else ""
-        plural = "s" if len(self.left_out) != 1 else ""
-        return f"left out {len(self.left_out)} paper{plural} without a title: {'; '.join(names)}{more}"
+        return left_out_warning(self.left_out)
+
+
+def left_out_warning(papers: Sequence[Paper]) -> str | None:
+    """`left out 2 papers without a title: untitled-3 ([no title] The BigScience…); ...`"""
+    if not papers:
+        return None
+    names = [f"{paper.key} ({paper.display_title})" for paper in papers[:NAMED_IN_WARNING]]
+    more = f"; and {len(papers) - NAMED_IN_WARNING} more" if len(papers) > NAMED_IN_WARNING else ""
+    plural = "s" if len(papers) != 1 else ""
+    return f"left out {len(papers)} paper{plural} without a title: {'; '.join(names)}{more}"
 
 
 NAMED_IN_WARNING = 5

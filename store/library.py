@@ -260,6 +260,10 @@ class Library:
             write_atomically(Path(path), text)
         return ExportResult(text, len(ordered), self.papers(left_out))
 
+    def left_out_of_export(self, ids: Sequence[int]) -> list[Paper]:
+        """The papers of `ids` an export leaves out (no title), to name in a warning."""
+        return self.papers(exporting.untitled(self.db.conn, ids))
+
     # --- the index and keeping the library whole (docs/reliability.md) -------------------
 
     def reindex(self, progress: Progress | None = None) -> int:
