@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from functools import lru_cache
+from dataclasses import dataclass, field
 
 # Author-name pieces that are lowercase: particles.
 PARTICLES = {
