@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from . import meta, rows
 from .index_sync import INDEX_BATCH
-from .keys import owner_of
+from .keys import CitationKeys
 from .model import STAND_IN_PREFIX, Paper
 from .progress import Progress
 
@@ -74,11 +74,14 @@ def export_order(conn: sqlite3.Connection, ids: Sequence[int]) -> list[int]:
     from .bibtex import add_crossref_parents, crossref_order
 
     entries = _entries(conn, ids)
+    if not any(entry.target for entry in entries):
+        return [entry.id for entry in sorted(entries, key=lambda entry: entry.key)]
     by_id = {entry.id: entry for entry in entries}
+    owner_of = CitationKeys(conn, hold_taken=True).owner  # every key and alias, any case: one query
 
     def lookup(key: str) -> _Entry | None:
         """A parent not yet in the export (one named by an alias may be)."""
-        pid = owner_of(conn, key)
+        pid = owner_of(key)
         if pid is None or pid in by_id:
             return None
         found = _entries(conn, [pid])
@@ -91,7 +94,7 @@ def export_order(conn: sqlite3.Connection, ids: Sequence[int]) -> list[int]:
     keys_by_id = {entry.id: entry.key for entry in entries}
     for entry in entries:
         # A crossref may name a parent by an alias: order by the parent's key.
-        owner = owner_of(conn, entry.target) if entry.target else None
+        owner = owner_of(entry.target) if entry.target else None
         entry.extra = {"crossref": keys_by_id[owner]} if owner in keys_by_id else {}
     return [entry.id for entry in crossref_order(sorted(entries, key=lambda entry: entry.key))]
 
