@@ -32,13 +32,14 @@ ACL_ID_RE = re.compile(r"^(?:\d{4}\.[a-z\d]+-[a-z\d]+\.\d+|[A-Z]\d{2}-\d{4})$")
 BIBTEX_ENTRY_RE = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.MULTILINE)
 
 
-def read_input(path: str) -> tuple[str, str]:
-    """The text of `path` ('-' is stdin) and the name to report it by."""
+def read_input(path: str, notes: list[str] | None = None) -> tuple[str, str]:
+    """The text of `path` ('-' is stdin) and the name to report it by; `notes`
+    gains what is worth saying about how it was read (a Latin-1 .bib)."""
     if path == "-":
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
         if len(data) > MAX_INPUT_BYTES:
             raise ImportFormatError("<stdin>", None, f"input is over the limit of {MAX_INPUT_BYTES // 2**20} MiB")
-        return decode(data, "<stdin>"), "<stdin>"
+        return decode(data, "<stdin>", notes), "<stdin>"
     file = Path(path)
     if not file.exists():
         raise ImportFormatError(path, None, "no such file")
@@ -56,11 +57,14 @@ def read_input(path: str) -> tuple[str, str]:
         raise ImportFormatError(path, None, f"cannot read: {error.strerror}") from error
     if len(data) > MAX_INPUT_BYTES:
         raise ImportFormatError(path, None, f"file is over the limit of {MAX_INPUT_BYTES // 2**20} MiB")
-    return decode(data, path), path
+    return decode(data, path, notes), path
 
 
-def decode(data: bytes, source: str) -> str:
-    """UTF-8 text, or an error naming the line of the first bad byte."""
+def decode(data: bytes, source: str, notes: list[str] | None = None) -> str:
+    """UTF-8 text, or an error naming the line of the first bad byte.
+
+    A BibTeX file that is not UTF-8 is read as Latin-1 (bibtex reads bytes, and
+    older .bib files, IEEEtran's among them, are Latin-1); `notes` says so."""
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise ImportFormatError(source, line, "binary data (NUL byte): not a text file")
@@ -68,7 +72,11 @@ def decode(data: bytes, source: str) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise ImportFormatError(source, line, "not valid UTF-8 text") from error
+        text = data.decode("latin-1")
+        if not BIBTEX_ENTRY_RE.search(text):
+            raise ImportFormatError(source, line, "not valid UTF-8 text") from error
+        if notes is not None:
+            notes.append(f"not valid UTF-8 (first at line {line}): read as Latin-1")
     return normalise_newlines(text)
 
 

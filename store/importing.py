@@ -6,10 +6,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import meta
-from .keys import CitationKeys
+from .keys import CitationKeys, KeyedFacts
 from .merging import find_same, insert, merge
 from .model import PROVISIONAL_KEY_PREFIX, ParseResult, Skip
 from .progress import PROGRESS_EVERY, Progress
@@ -43,6 +43,9 @@ class ImportReport:
     skipped: list[Skip] = field(default_factory=list)
     flagged: list[Flagged] = field(default_factory=list)
     paper_ids: list[int] = field(default_factory=list)
+    # Read and imported, but worth saying: a file read as Latin-1, a key another
+    # paper already has (that entry is cited by its new key).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def partial(self) -> bool:
@@ -69,6 +72,7 @@ class ImportReport:
                 {"line": flag.line, "key": flag.key, "title": flag.title, "reasons": list(flag.reasons)}
                 for flag in self.flagged
             ],
+            "notes": list(self.notes),
         }
 
 
@@ -77,6 +81,7 @@ class ParsedInput:
     source: str
     format: str
     result: ParseResult
+    notes: list[str] = field(default_factory=list)
 
 
 def parse_input(text: str, source: str, fmt: str | None = None, bib_macros: dict | None = None) -> ParsedInput:
@@ -93,8 +98,10 @@ def read_paths(paths: Sequence[str], fmt: str | None, bib_macros: dict[str, str]
 
     inputs = []
     for path in paths:
-        text, source = read_input(path)
+        notes: list[str] = []
+        text, source = read_input(path, notes)
         inputs.append(parse_input(text, source, fmt, bib_macros))
+        inputs[-1].notes = notes
     return inputs
 
 
@@ -125,12 +132,14 @@ def import_inputs(
     done = 0
     if macros:
         meta.set_bibtex_macros(conn, macros)
+    meta.add_bibtex_preambles(conn, [text for item in inputs for text in getattr(item.result, "preambles", ())])
     meta.bump_order_generation(conn)
     keys = CitationKeys(conn, hold_taken=True)
+    seen_keys: set[str] = set()  # keys met earlier in this import, lowercase
     for item in inputs:
-        report = ImportReport(item.source, item.format, skipped=list(item.result.skipped))
+        report = ImportReport(item.source, item.format, skipped=list(item.result.skipped), notes=list(item.notes))
         for record in item.result.records:
-            _import_record(conn, record, item, report, keys)
+            _import_record(conn, record, item, report, keys, seen_keys)
             done += 1
             if progress and (done % PROGRESS_EVERY == 0 or done == total):
                 progress("store", done, total)
@@ -138,20 +147,32 @@ def import_inputs(
     return reports
 
 
-def _import_record(conn: sqlite3.Connection, record, item: ParsedInput, report: ImportReport, keys: CitationKeys) -> None:
+def _import_record(
+    conn: sqlite3.Connection, record, item: ParsedInput, report: ImportReport, keys: CitationKeys, seen: set[str]
+) -> None:
+    from .bibtex import ids_of
+
     stamp = now()
+    other_keys = ids_of(record.extra)  # biblatex's `ids`: aliases, not a field to write back
+    if other_keys:  # a copy: a write retried while the library is busy imports the same records again
+        record = replace(record, extra={name: value for name, value in record.extra.items() if name != "ids"})
     existing = find_same(conn, record)
     changed = True
     if existing is None:
         pid = insert(conn, record, stamp, keys)
+        _, refused = keys.keep_keys(pid, [record.key or "", *other_keys])
         report.added += 1
     else:
         pid = existing
+        before = KeyedFacts(conn, pid)
         changed = merge(conn, pid, record, stamp, keys)
-        if changed:
+        changed |= keys.rekey_stand_in(pid, before, record.key)
+        gained, refused = keys.keep_keys(pid, [record.key or "", *other_keys])
+        if changed or gained:
             report.merged += 1
         else:
             report.unchanged += 1
+    report.notes += _key_notes(record, refused, seen, lambda: _key_of(conn, pid))
     if record.flags and changed:
         # A record that changed nothing (the paper already had all it says) brings
         # no doubt to it: a paper the user checked is not flagged again by the same listing.
@@ -172,3 +193,22 @@ def _flag(conn: sqlite3.Connection, pid: int, record, source: str, stamp: str) -
     )
     row = conn.execute("SELECT key, title FROM papers WHERE id = ?", (pid,)).fetchone()
     return Flagged(record.line, pid, row["key"] or f"{PROVISIONAL_KEY_PREFIX}{pid}", row["title"], list(record.flags))
+
+
+def _key_of(conn: sqlite3.Connection, pid: int) -> str:
+    return conn.execute("SELECT key FROM papers WHERE id = ?", (pid,)).fetchone()[0] or f"{PROVISIONAL_KEY_PREFIX}{pid}"
+
+
+def _key_notes(record, refused: list[str], seen: set[str], key_now) -> list[str]:
+    """What to say of keys an entry came with that do not name it: a key repeated
+    in this import (bibtex, too, warns and takes the first) or another paper's."""
+    notes = []
+    repeated = bool(record.key) and record.key.lower() in seen
+    if repeated and record.key not in refused:
+        notes.append(f"line {record.line}: key '{record.key}' repeats an earlier entry's, the same paper: merged")
+    for key in refused:
+        why = "repeats an earlier entry's, another paper" if repeated and key == record.key else "is another paper's"
+        notes.append(f"line {record.line}: key '{key}' {why}; this entry is cited as '{key_now()}'")
+    if record.key:
+        seen.add(record.key.lower())
+    return notes

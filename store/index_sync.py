@@ -157,4 +157,5 @@ def index_doc(paper: Paper) -> IndexDoc:
         doi=paper.doi,
         states=states_of(paper),
         has=has,
+        aliases=paper.aliases,
     )

@@ -22,14 +22,15 @@ from pathlib import Path
 
 import platformdirs
 
-from . import keys, meta, rows, user_state
+from . import exporting, keys, meta, rows, user_state
 from .backup import backup_before_upgrade, backup_database, default_backup_path
 from .bidi import neutralise_bidi
 from .db import migrate, open_database, read_only_message
 from .errors import ImportFormatError, LibraryBusy, LibraryError, QueryError, ReadOnlyLibrary
+from .exporting import ExportResult
 from .files import write_atomically
 from .importing import BIG_IMPORT, ImportReport, ParsedInput, big_cache, import_inputs, parse_input, read_paths
-from .index_sync import INDEX_BATCH, IndexStatus, IndexSync
+from .index_sync import IndexStatus, IndexSync
 from .listing import clean_text
 from .model import Paper
 from .ordering import Orders
@@ -41,7 +42,7 @@ from .styles import DEFAULT_STYLE
 # shows its first rows, which SQLite answers, without paying for them.
 
 __all__ = [
-    "Library", "ImportReport", "ParsedImport", "Progress", "ImportFormatError", "QueryError", "LibraryError",
+    "Library", "ImportReport", "ExportResult", "ParsedImport", "Progress", "ImportFormatError", "QueryError", "LibraryError",
     "LibraryBusy", "IndexStatus", "default_library_dir",
 ]
 
@@ -143,7 +144,8 @@ class Library:
             meta.set_key_pattern(conn, pattern)
 
     def resolve(self, handles: Iterable[str]) -> list[int]:
-        """Paper ids for citation keys (or `untitled-N` handles); unknown ones are an error."""
+        """Paper ids for citation keys, aliases (whatever their case) or `untitled-N`
+        handles; unknown ones are an error."""
         return keys.resolve(self.db.conn, handles)
 
     # --- reading ------------------------------------------------------------------------
@@ -229,38 +231,51 @@ class Library:
 
     # --- export -------------------------------------------------------------------------
 
-    def bibtex(self, ids: Sequence[int], style: str = DEFAULT_STYLE, progress: Progress | None = None) -> str:
-        """BibTeX for these papers, in citation-key order (stable, diff-friendly)."""
-        from .bibtex import export_bibtex
-
-        id_json = json.dumps(list(ids))
-        if self.unkeyed(ids) and not self.read_only:  # a write only when needed; read-only: untitled-N
-            with self._sync.write() as (conn, keyed):  # newly keyed papers are re-indexed, so `key:` finds them
-                keyed.update(keys.key_unkeyed(conn, id_json))
-        # SQLite's BINARY order of UTF-8 is Python's order of code points.
-        ordered = rows.id_column(
-            self.db.conn, "SELECT id FROM papers WHERE id IN (SELECT value FROM json_each(?)) ORDER BY key", (id_json,)
-        )
-        parts = []
-        for start in range(0, len(ordered), INDEX_BATCH):
-            batch = self.papers(ordered[start : start + INDEX_BATCH])
-            parts.append(neutralise_bidi(export_bibtex(batch, style=style)))  # as every output does (store/bidi.py)
-            if progress:
-                progress("export", min(start + INDEX_BATCH, len(ordered)), len(ordered))
-        return "\n".join(part for part in parts if part)
+    def bibtex(
+        self, ids: Sequence[int], style: str = DEFAULT_STYLE, progress: Progress | None = None, aliases: bool = True
+    ) -> str:
+        """BibTeX for these papers (see `export_bibtex`)."""
+        return self.export_bibtex(ids, None, style, progress, aliases).text
 
     def unkeyed(self, ids: Sequence[int]) -> int:
         """How many of these papers have no citation key yet (an export gives them one)."""
         return len(keys.unkeyed(self.db.conn, json.dumps(list(ids))))
 
     def export(
-        self, ids: Sequence[int], path: Path | str | None, style: str = DEFAULT_STYLE, progress: Progress | None = None
+        self, ids: Sequence[int], path: Path | str | None, style: str = DEFAULT_STYLE, progress: Progress | None = None,
+        aliases: bool = True,
     ) -> str:
         """Write BibTeX for `ids` to `path` atomically (temporary file, then rename); returns the text."""
-        text = self.bibtex(ids, style, progress)
+        return self.export_bibtex(ids, path, style, progress, aliases).text
+
+    def export_bibtex(
+        self, ids: Sequence[int], path: Path | str | None = None, style: str = DEFAULT_STYLE,
+        progress: Progress | None = None, aliases: bool = True,
+    ) -> ExportResult:
+        """BibTeX for `ids`, written to `path` (atomically) unless it is None.
+
+        Papers without a title are left out (`left_out` names them) and get no key;
+        the others get theirs (frozen from then on). The crossref parents they name
+        are added; entries are in citation-key order (stable, diff-friendly), every
+        parent after its children. `aliases`: each other key a paper was imported
+        under is written too (biblatex's `ids`; in the BibTeX styles a copy of the
+        entry per alias)."""
+        left_out = exporting.untitled(self.db.conn, ids)
+        skipped = set(left_out)
+        wanted = [pid for pid in ids if pid not in skipped]
+        if self.unkeyed(wanted) and not self.read_only:  # a write only when needed; read-only: untitled-N
+            with self._sync.write() as (conn, keyed):  # newly keyed papers are re-indexed, so `key:` finds them
+                keyed.update(keys.key_unkeyed(conn, json.dumps(wanted)))
+        ordered = exporting.export_order(self.db.conn, wanted)
+        # Bidi controls neutralised, as in every output (store/bidi.py).
+        text = neutralise_bidi(exporting.render(self.db.conn, ordered, style, aliases, progress))
         if path is not None:
             write_atomically(Path(path), text)
-        return text
+        return ExportResult(text, len(ordered), self.papers(left_out))
+
+    def left_out_of_export(self, ids: Sequence[int]) -> list[Paper]:
+        """The papers of `ids` an export leaves out (no title), to name in a warning."""
+        return self.papers(exporting.untitled(self.db.conn, ids))
 
     # --- the index and keeping the library whole (docs/reliability.md) -------------------
 

@@ -6,6 +6,7 @@
 | `order_generation` | moves with every import; cached sort orders are rebuilt when it does |
 | `key_pattern`      | the pattern for new citation keys (`export --key-pattern`)           |
 | `bibtex_macros`    | BibTeX `@string`s from earlier imports, as JSON                      |
+| `bibtex_preambles` | BibTeX `@preamble`s from earlier imports, as a JSON list, each once   |
 
 Every function takes the connection to use: inside a write, the transaction's.
 """
@@ -19,6 +20,7 @@ GENERATION = "generation"
 ORDER_GENERATION = "order_generation"
 KEY_PATTERN = "key_pattern"
 BIBTEX_MACROS = "bibtex_macros"
+BIBTEX_PREAMBLES = "bibtex_preambles"
 
 
 def read(conn: sqlite3.Connection, name: str) -> str | None:
@@ -91,3 +93,24 @@ def bibtex_macros(conn: sqlite3.Connection) -> dict[str, str]:
 
 def set_bibtex_macros(conn: sqlite3.Connection, macros: dict[str, str]) -> None:
     write(conn, BIBTEX_MACROS, json.dumps(macros, sort_keys=True))
+
+
+def bibtex_preambles(conn: sqlite3.Connection) -> list[str]:
+    """`@preamble`s from earlier imports (`\\newcommand{\\noopsort}...`), written
+    first in every export: the entries that came with them may use them."""
+    value = read(conn, BIBTEX_PREAMBLES)
+    return json.loads(value) if value else []
+
+
+def add_bibtex_preambles(conn: sqlite3.Connection, preambles: list[str]) -> None:
+    """Keep these preambles too, in the order met; one already kept (the same text
+    but for spaces) is not added again, so a re-import changes nothing."""
+    kept = bibtex_preambles(conn)
+    known = {" ".join(text.split()) for text in kept}
+    new = []
+    for text in preambles:
+        if " ".join(text.split()) not in known:
+            known.add(" ".join(text.split()))
+            new.append(text)
+    if new:
+        write(conn, BIBTEX_PREAMBLES, json.dumps(kept + new))

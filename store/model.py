@@ -119,6 +119,7 @@ class Paper:
     # Why an import was unsure of this paper (reasons from `PaperRecord.flags`),
     # until the user says it was checked (`Library.clear_flags`).
     flags: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)  # other citation keys it was imported under
 
     @property
     def needs_title(self) -> bool:

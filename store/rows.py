@@ -86,6 +86,9 @@ _LIST_QUERIES = {
     " WHERE pt.paper_id IN (SELECT value FROM json_each(?)) ORDER BY pt.paper_id, t.name COLLATE NOCASE",
     "flags": "SELECT paper_id, reason AS value FROM paper_flags"
     " WHERE paper_id IN (SELECT value FROM json_each(?)) ORDER BY paper_id, added, reason",
+    # In the order they came: an export writes them so, and a re-import reads them back so.
+    "aliases": "SELECT paper_id, key AS value FROM aliases WHERE paper_id IN (SELECT value FROM json_each(?))"
+    " ORDER BY paper_id, rowid",
 }
 
 
@@ -136,4 +139,5 @@ def _paper_from_row(row, lists: dict[str, dict[int, list[str]]], pid: int) -> Pa
         read_at=row["read_at"],
         starred_at=row["starred_at"],
         flags=lists["flags"].get(pid, []),
+        aliases=lists["aliases"].get(pid, []),
     )

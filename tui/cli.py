@@ -108,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--style", choices=[style.value for style in Style], default=DEFAULT_STYLE.value,
                         help=f"how entries are written (default: {DEFAULT_STYLE.value})")
     export.add_argument("--key-pattern", help="pattern for new citation keys, e.g. '{author}{year}{word}'")
+    export.add_argument("--no-aliases", dest="aliases", action="store_false",
+                        help="write each paper under its key only, not under the other keys it was imported under")
 
     commands.add_parser("reindex", parents=[common], help="rebuild the search index from the store")
 
@@ -294,6 +296,8 @@ def print_import_report(report: ImportReport) -> None:
     )
     for line, text in report.entries():
         print(f"{source}:{line}: {safe_text(text)}")
+    for note in report.notes:
+        print(f"{source}: note: {safe_text(note)}")
 
 
 def cmd_search(library: Library, args) -> int:
@@ -341,16 +345,20 @@ def cmd_export(library: Library, args) -> int:
               "library can be written)", file=sys.stderr)
     try:
         with progress_bar(args) as bar:  # an export keys the papers without one: a write
-            text = writing(lambda: library.export(ids, args.output, style=args.style, progress=bar))
+            result = writing(lambda: library.export_bibtex(
+                ids, args.output, style=args.style, progress=bar, aliases=args.aliases))
     except OSError as error:
         print(f"papers-tui: cannot write {safe_text(str(args.output))}: {error.strerror or error}; "
               "nothing was written (an existing file is unchanged)", file=sys.stderr)
         return EXIT_ERROR
+    if result.warning:
+        print(f"papers-tui: warning: {safe_text(result.warning)}", file=sys.stderr)
     if args.output is None:
-        sys.stdout.write(text)
+        sys.stdout.write(result.text)
     else:
-        print(f"wrote {len(ids)} entries to {args.output}", file=sys.stderr)
+        print(f"wrote {result.entries} entries to {args.output}", file=sys.stderr)
     return EXIT_OK
+
 
 
 def cmd_reindex(library: Library, args) -> int:

@@ -24,6 +24,7 @@ from pathlib import Path
 from textual.message import Message
 
 from store.errors import IndexUnavailable, QueryError, retry_while_busy
+from store.exporting import left_out_warning
 from store.library import Library, Progress
 from store.model import Paper
 
@@ -266,8 +267,10 @@ class LibraryClient:
         return ChangeSaved(request, *self._counts(), papers=library.papers(ids))
 
     def export(self, request: ExportRequest) -> ExportDone:
+        left_out = self._opened.left_out_of_export(request.paper_ids)
         self._opened.export(request.paper_ids, request.path, style=request.style, progress=self.progress(request.work))
-        return ExportDone(request, *self._counts(), entries=len(request.paper_ids))
+        entries = len(request.paper_ids) - len(left_out)
+        return ExportDone(request, *self._counts(), entries=entries, warning=left_out_warning(left_out))
 
     def import_papers(self, request: ImportRequest) -> ImportDone:
         progress = self.progress(request.work)

@@ -227,6 +227,7 @@ class BibtexReady(Written):
 class ExportDone(Written):
     request: ExportRequest
     entries: int
+    warning: str | None = None  # papers left out (no title), named
 
 
 @dataclass

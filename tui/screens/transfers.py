@@ -69,6 +69,8 @@ class TransferFlows(_Base):
         self._written(message)
         request = message.request
         self.notify(f"Wrote {message.entries} entries ({request.style}) to {request.path}")
+        if message.warning:
+            self.notify(safe_text(message.warning), severity="warning", markup=False)
 
     # --- copy BibTeX --------------------------------------------------------------------
 

@@ -141,7 +141,7 @@ class DetailPane(VerticalScroll, can_focus=True):
             ("Links", "\n".join(links(paper))),
             ("Venue", paper.venue or ""),
             ("Comments", " · ".join(paper.comments)),
-            ("Key", paper.key),
+            ("Key", paper.key + (f"\nAlso cited as {', '.join(paper.aliases)}" if paper.aliases else "")),
             ("Tags", ", ".join(paper.tags) or "none"),
             ("State", state),
             ("Note", paper.note or ""),
