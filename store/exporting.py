@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from . import meta, rows
 from .index_sync import INDEX_BATCH
 from .keys import CitationKeys
-from .model import STAND_IN_PREFIX, Paper
+from .model import PROVISIONAL_KEY_PREFIX, STAND_IN_PREFIX, Paper
 from .progress import Progress
 
 
@@ -101,9 +101,10 @@ def export_order(conn: sqlite3.Connection, ids: Sequence[int]) -> list[int]:
 
 def _entries(conn: sqlite3.Connection, ids: Sequence[int]) -> list[_Entry]:
     found = conn.execute(
-        "SELECT json_group_array(json_array(id, key, json_extract(extra, '$.crossref'))) FROM papers"
-        " WHERE id IN (SELECT value FROM json_each(?)) AND key IS NOT NULL",
-        (json.dumps(list(ids)),),
+        # A paper with no key yet (a read-only library cannot give one) goes under its handle.
+        "SELECT json_group_array(json_array(id, coalesce(key, ? || id), json_extract(extra, '$.crossref'))) FROM papers"
+        " WHERE id IN (SELECT value FROM json_each(?))",
+        (PROVISIONAL_KEY_PREFIX, json.dumps(list(ids))),
     ).fetchone()[0]
     return [_Entry(pid, key, {"crossref": target} if target else {}, target) for pid, key, target in json.loads(found)]
 
@@ -114,7 +115,8 @@ def render(conn: sqlite3.Connection, ordered: list[int], style: str, aliases: bo
 
     id_json = json.dumps(ordered)
     written = {row[0].lower() for row in conn.execute(
-        "SELECT key FROM papers WHERE id IN (SELECT value FROM json_each(?))", (id_json,))}
+        "SELECT coalesce(key, ? || id) FROM papers WHERE id IN (SELECT value FROM json_each(?))",
+        (PROVISIONAL_KEY_PREFIX, id_json))}
     # A crossref naming a parent by an alias names it by its key instead: biblatex's
     # `ids` is no entry for bibtex, and the key is what is ordered after the children.
     alias_to_key = {alias.lower(): key for alias, key in conn.execute(
