@@ -21,6 +21,7 @@ from ..errors import IndexUnavailable, QueryError
 from . import parallel, whoosh_private
 from .marker import GENERATION_LOCK, GenerationMarker
 from .parsing import make_parser, parse
+from .ranking import rank, split_query
 from .schema import DEFAULT_FIELDS, INDEX_SCHEMA, IndexDoc, fields_of, make_schema
 from .sets import PostingCache, docset, expanded_as_sets
 
@@ -288,7 +289,12 @@ class PaperIndex:
                 raise self._failed(error) from error
 
     def search(self, text, limit: int | None = None) -> list[tuple[int, float]]:
-        """(paper id, score) for the query (text, or already parsed), best first."""
+        """(paper id, score) for the query (text, or already parsed), best first.
+
+        Plain words are ranked by ranking.py (what a person half remembering a
+        paper means); the rest of the query language by Whoosh's BM25F."""
+        if isinstance(text, str) and split_query(text):
+            return self._ranked(text, limit)
         parsed = self.parse(text) if isinstance(text, str) else text
 
         def ask(searcher):
@@ -302,6 +308,8 @@ class PaperIndex:
         """Every paper id the query matches, unranked. Nothing is scored: the query is
         worked out with sets of document numbers, a segment at a time, which is many
         times faster than stepping Whoosh's matchers through tens of thousands of hits."""
+        if isinstance(text, str) and split_query(text):  # the words as ranked searches match them
+            return [pid for pid, _ in self._ranked(text, None, scored=False)]
         parsed = self.parse(text) if isinstance(text, str) else text
 
         def ask(searcher):
@@ -311,6 +319,21 @@ class PaperIndex:
                     pids = self._segment_pids(subsearcher.reader())
                     found.extend(pids[docnum] for docnum in docset(parsed, subsearcher, self._postings))
             return found
+
+        return self._querying(ask)
+
+    def _ranked(self, text: str, limit: int | None, scored: bool = True) -> list[tuple[int, float]]:
+        """Plain words (after a bracketed filter, if any) ranked by ranking.py."""
+        filter_text, words = split_query(text)
+        parsed_filter = self.parse(filter_text) if filter_text else None
+
+        def ask(searcher):
+            segments = []
+            for sub, _offset in whoosh_private.leaf_searchers(searcher):
+                if sub.doc_count_all():  # an empty index has no segment
+                    allowed = docset(parsed_filter, sub, self._postings) if parsed_filter is not None else None
+                    segments.append((sub.reader(), self._segment_pids(sub.reader()), allowed))
+            return rank(segments, words, searcher.doc_count(), self._postings, limit, scored)
 
         return self._querying(ask)
 

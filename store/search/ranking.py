@@ -1,0 +1,309 @@
+"""Ranked search for plain words: the paper a person half remembers, first.
+
+A query of plain words (no field, operator, quote or wildcard) is ranked here
+rather than by Whoosh's BM25F, in two passes over each segment:
+
+1. Candidates as sets (sets.py): the papers holding every word in some field,
+   the last word also as a prefix (the app searches at every keystroke). Each
+   is scored from which fields hold each word: field weights (a surname counts
+   most, then the title), saturated per word, times the word's idf.
+2. The best RESCORED of them are rescored from word positions: all words in
+   the title, the title mostly made of them, words adjacent or in order in the
+   title, words close together in the abstract.
+
+When the exact words find fewer than FUZZY_BELOW papers, each word also matches
+its spellings one edit away (fuzzy.py); those papers come after the exact ones.
+Measured choices are in docs/decisions.md ("Ranking").
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+from dataclasses import dataclass, field
+
+from .analysis import analysed_terms
+from .fuzzy import one_edit_away
+from .sets import PostingCache, term_docs
+
+_TOKEN = re.compile(r"[\w'’.]+(?:-[\w'’.]+)*")
+_WORD = re.compile(r"\w+(?:['’.]\w+)*")
+_COMBINED = re.compile(r"\((.*)\) AND \(([^()]*)\)", re.S)
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
+
+# field -> (analyzer kind, weight). `surnames` holds each author's last name: a
+# surname typed is worth more than the same word in a title.
+FIELDS = {
+    "title": ("text", 3.0),
+    "title_words": ("name", 1.0),  # the same word as typed, not only its stem
+    "authors": ("name", 2.0),
+    "surnames": ("name", 3.0),
+    "abstract": ("text", 1.0),
+    "tags": ("tag", 2.0),
+    "note": ("text", 1.0),
+    "orgs": ("name", 1.0),
+    "comments": ("text", 1.0),
+}
+PREFIX_WEIGHT = 0.8  # a word matched only through the prefix typed so far
+FUZZY_WEIGHT = 0.5  # a word matched only one edit away
+SATURATION = 0.5  # k1 of the per-word saturation x / (x + k1)
+MIN_PREFIX = 3  # shorter last words match whole only
+MAX_PREFIX_TERMS = 200  # terms a prefix expands to, per field and segment
+FUZZY_BELOW = 3  # fewer exact hits than this: look one edit away too
+RESCORED = 100
+BONUS = {"all_in_title": 2.5, "title_share": 0.6, "title_adjacent": 0.8, "title_in_order": 0.3, "abstract_near": 3.0}
+
+
+def plain_words(text: str) -> list[str] | None:
+    """The words of a query made of plain words only, else None (the query language's path)."""
+    tokens = text.split()
+    if not tokens or any(t in _OPERATORS or not _TOKEN.fullmatch(t) or t.startswith("-") for t in tokens):
+        return None
+    words = [w.lower() for w in _WORD.findall(text)]
+    kept = [w for w in words if analysed_terms("text", w)]  # stop words dropped, as the parser does
+    return kept or None
+
+
+def terms_for(kind: str, word: str) -> list[str]:
+    if kind == "tag":
+        return [word]
+    return list(analysed_terms(kind, word))
+
+
+@dataclass
+class Word:
+    """One query word's documents in one segment: field -> set, exact and otherwise."""
+
+    text: str
+    exact: dict[str, set[int]] = field(default_factory=dict)
+    prefix: dict[str, set[int]] = field(default_factory=dict)
+    fuzzy: dict[str, set[int]] = field(default_factory=dict)
+    prefix_terms: dict[str, list[bytes]] = field(default_factory=dict)
+    fuzzy_terms: dict[str, list[bytes]] = field(default_factory=dict)
+
+    def docs(self) -> set[int]:
+        return set().union(*self.exact.values(), *self.prefix.values(), *self.fuzzy.values())
+
+
+def exact_docs(reader, fieldname: str, word: str, cache: PostingCache) -> set[int]:
+    terms = terms_for(FIELDS[fieldname][0], word)
+    if not terms:
+        return set()
+    found = term_docs(reader, fieldname, terms[0], cache)
+    for term in terms[1:]:
+        found = found & term_docs(reader, fieldname, term, cache)
+    return found
+
+
+def prefix_terms(reader, fieldname: str, word: str) -> list[bytes]:
+    """Terms starting with what was typed, and (text fields) stems the typed word
+    starts with: `learnin` is on its way to `learning`, indexed as `learn`."""
+    if fieldname not in reader.schema or FIELDS[fieldname][0] == "tag":
+        return []
+    terms: list[bytes] = []
+    for btext in reader.expand_prefix(fieldname, word):
+        terms.append(btext)
+        if len(terms) >= MAX_PREFIX_TERMS:
+            break
+    if FIELDS[fieldname][0] == "text":
+        for size in range(max(4, len(word) - 3), len(word)):
+            if (fieldname, word[:size]) in reader:
+                terms.append(word[:size].encode("utf-8"))
+    return terms
+
+
+def word_in_segment(reader, text: str, last: bool, cache: PostingCache) -> Word:
+    word = Word(text)
+    for fieldname in FIELDS:
+        word.exact[fieldname] = exact_docs(reader, fieldname, text, cache)
+        if last and len(text) >= MIN_PREFIX:
+            terms = prefix_terms(reader, fieldname, text)
+            found = set().union(*(term_docs(reader, fieldname, t, cache) for t in terms)) if terms else set()
+            word.prefix[fieldname] = found - word.exact[fieldname]
+            word.prefix_terms[fieldname] = terms
+    return word
+
+
+def add_fuzzy(reader, word: Word, cache: PostingCache) -> None:
+    """Documents holding a spelling of the word one edit away (for a word of 4+ letters)."""
+    if len(word.text) < 4:
+        return
+    variants = one_edit_away(word.text)
+    for fieldname in ("title", "abstract", "authors"):
+        kind = FIELDS[fieldname][0]
+        found: set[int] = set()
+        for variant in variants:
+            terms = terms_for(kind, variant)
+            if len(terms) == 1 and (fieldname, terms[0]) in reader:
+                found |= term_docs(reader, fieldname, terms[0], cache)
+                word.fuzzy_terms.setdefault(fieldname, []).append(terms[0].encode("utf-8"))
+        word.fuzzy[fieldname] = found - word.exact.get(fieldname, set()) - word.prefix.get(fieldname, set())
+
+
+@dataclass
+class Segment:
+    reader: object
+    pids: list[int]
+    words: list[Word]
+    exact_hits: set[int] = field(default_factory=set)
+    allowed: set[int] | None = None  # the filter's documents, if any
+
+
+def first_pass(segment: Segment, candidates: set[int], idf: list[float]) -> dict[int, float]:
+    """Score of each candidate from the fields holding each word (sets only)."""
+    scores = dict.fromkeys(candidates, 0.0)
+    for word, word_idf in zip(segment.words, idf):
+        weights: dict[int, float] = {}
+        for kind, factor in ((word.exact, 1.0), (word.prefix, PREFIX_WEIGHT), (word.fuzzy, FUZZY_WEIGHT)):
+            for fieldname, docs in kind.items():
+                weight = FIELDS[fieldname][1] * factor
+                small, big = (docs, candidates) if len(docs) < len(candidates) else (candidates, docs)
+                for doc in small:
+                    if doc in big:
+                        weights[doc] = weights.get(doc, 0.0) + weight
+        for doc, weight in weights.items():
+            scores[doc] += word_idf * weight / (weight + SATURATION)
+    return scores
+
+
+def positions(reader, fieldname: str, word: Word, docs: list[int]) -> dict[int, list[int]]:
+    """doc -> positions of the word's exact (and, if few, prefix) terms in the field, for sorted `docs`."""
+    terms = terms_for(FIELDS[fieldname][0], word.text)[:1]
+    terms = [t.encode("utf-8") for t in terms] + word.prefix_terms.get(fieldname, [])[:20]
+    terms = list(dict.fromkeys(terms + word.fuzzy_terms.get(fieldname, [])))
+    found: dict[int, list[int]] = {}
+    for btext in terms:
+        if (fieldname, btext) not in reader:
+            continue
+        matcher = reader.postings(fieldname, btext)
+        for doc in docs:
+            if not matcher.is_active():
+                break
+            if matcher.id() < doc:
+                matcher.skip_to(doc)
+            if matcher.is_active() and matcher.id() == doc:
+                found.setdefault(doc, []).extend(matcher.value_as("positions"))
+    return found
+
+
+def bonus(segment: Segment, doc: int, title_pos: list[dict], abstract_pos: list[dict], idf_sum: float) -> float:
+    """What word positions add: all words in the title, the title mostly them, in order, close together."""
+    count = len(segment.words)
+    in_title = [p.get(doc) for p in title_pos]
+    found = [p for p in in_title if p]
+    extra = 0.0
+    if found:
+        length = segment.reader.doc_field_length(doc, "title", 1) or 1
+        extra += BONUS["title_share"] * min(1.0, len(found) / length)
+    # A surname typed beside title words names the paper as well as a title word does.
+    named = sum(1 for p, w in zip(in_title, segment.words) if not p and doc in w.exact["surnames"])
+    together = 0.0  # the words together: all in the title, or close in the abstract, whichever tells more
+    if count > 1 and len(found) + named == count:
+        # A surname beside the title words is as telling as a word in its place in the title.
+        placed = order_bonus(found) * (len(found) - 1) if len(found) > 1 else 0.0
+        together = BONUS["all_in_title"] + (placed + BONUS["title_adjacent"] * named) / (count - 1)
+    in_abstract = [p.get(doc) for p in abstract_pos]
+    if count > 1 and all(in_abstract):
+        together = max(together, BONUS["abstract_near"] * count / shortest_span(in_abstract))
+    return (extra + together) * idf_sum / max(count, 1)
+
+
+def order_bonus(word_positions: list[list[int]]) -> float:
+    adjacent = in_order = 0
+    for before, after in zip(word_positions, word_positions[1:]):
+        starts = set(before)
+        if any(p - 1 in starts for p in after):
+            adjacent += 1
+        elif min(before) < max(after):
+            in_order += 1
+    pairs = len(word_positions) - 1
+    return (BONUS["title_adjacent"] * adjacent + BONUS["title_in_order"] * in_order) / pairs
+
+
+def shortest_span(word_positions: list[list[int]]) -> int:
+    """Fewest positions covering one occurrence of each word (a sweep over the merged positions)."""
+    events = sorted((pos, index) for index, plist in enumerate(word_positions) for pos in plist)
+    need, seen, best, left = len(word_positions), {}, math.inf, 0
+    for pos, index in events:
+        seen[index] = seen.get(index, 0) + 1
+        while len(seen) == need:
+            start, first = events[left]
+            best = min(best, pos - start + 1)
+            seen[first] -= 1
+            if not seen[first]:
+                del seen[first]
+            left += 1
+    return int(best) if best != math.inf else 10**6
+
+
+def split_query(text: str) -> tuple[str | None, list[str]] | None:
+    """(filter, words) when the query is plain words, alone or ANDed after a bracketed
+    filter as the app combines a view and a search (`(is:unread) AND (diffusion meng)`)."""
+    words = plain_words(text)
+    if words:
+        return None, words
+    match = _COMBINED.fullmatch(text.strip())
+    if match and plain_words(match.group(2)):
+        return match.group(1), plain_words(match.group(2))
+    return None
+
+
+def rank(segments: list[tuple], words: list[str], doc_count: int, cache: PostingCache, limit: int | None, scored: bool = True):
+    """(paper id, score) for plain words, best first. `segments` gives (reader, paper
+    ids, allowed document numbers or None) per segment. Unscored: the matches, score 0."""
+    parts = [
+        Segment(reader, pids, [word_in_segment(reader, w, i == len(words) - 1, cache) for i, w in enumerate(words)], allowed=allowed)
+        for reader, pids, allowed in segments
+    ]
+    ranked = ranked_block(parts, doc_count, scored)
+    if len(ranked) < FUZZY_BELOW:
+        # Words found nowhere are the misspelled ones; if every word exists, any may be.
+        unknown = [i for i in range(len(words)) if not any(s.words[i].docs() for s in parts)]
+        for segment in parts:
+            segment.exact_hits = {doc for _s, seg, doc in ranked if seg is segment}
+            for index in unknown or range(len(words)):
+                add_fuzzy(segment.reader, segment.words[index], cache)
+        ranked += ranked_block(parts, doc_count, scored)
+    hits = [(segment.pids[doc], score) for score, segment, doc in ranked]
+    return hits[:limit] if limit else hits
+
+
+def ranked_block(segments: list[Segment], doc_count: int, scored: bool = True) -> list:
+    """(score, segment, doc) of the documents holding every word, best first (exact hits of
+    an earlier block left out)."""
+    idf = []
+    for index in range(len(segments[0].words) if segments else 0):
+        df = sum(len(s.words[index].docs()) for s in segments)
+        idf.append(math.log(1 + doc_count / (df + 0.5)))
+    idf_sum = sum(idf)
+    items, unscored = [], []
+    for segment in segments:
+        sets = sorted((w.docs() for w in segment.words), key=len)
+        if segment.allowed is not None:
+            sets.insert(0, segment.allowed)
+        candidates = set.intersection(*sets) - segment.exact_hits if sets else set()
+        if not scored:
+            unscored.extend((0.0, segment, doc) for doc in candidates)
+            continue
+        items.extend((score, id(segment), doc, segment) for doc, score in first_pass(segment, candidates, idf).items())
+    if not scored:
+        return unscored
+    top = heapq.nlargest(RESCORED, items, key=lambda item: item[0])
+    rescored = []
+    for segment in segments:
+        docs = sorted(doc for _s, _i, doc, seg in top if seg is segment)
+        if not docs:
+            continue
+        title_pos = [positions(segment.reader, "title", w, docs) for w in segment.words]
+        abstract_pos = [positions(segment.reader, "abstract", w, docs) for w in segment.words]
+        for score, _i, doc, seg in top:
+            if seg is segment:
+                rescored.append((score + bonus(segment, doc, title_pos, abstract_pos, idf_sum), segment, doc))
+    rescored.sort(key=lambda item: -item[0])
+    if len(items) > len(top):
+        chosen = {(id(seg), doc) for _s, seg, doc in rescored}
+        others = [(s, seg, doc) for s, _i, doc, seg in items if (id(seg), doc) not in chosen]
+        others.sort(key=lambda item: -item[0])
+        rescored += others
+    return rescored
