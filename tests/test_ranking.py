@@ -126,3 +126,28 @@ def test_the_same_ranking_orders_the_apps_relevance_view(library):
 def test_the_query_language_is_still_answered_as_before(library, query):
     add(library, {"title": "Progressive distillation of diffusion models", "abstract": FILLER})
     assert titles(library, query) == ["Progressive distillation of diffusion models"]
+
+
+def test_a_view_and_a_search_combined_as_the_app_does_are_ranked_the_same(library):
+    add(
+        library,
+        {"title": "A study of many things", "abstract": f"{FILLER} Diffusion models and distillation are discussed."},
+        {"title": "Progressive distillation of diffusion models", "abstract": FILLER},
+        {"title": "Diffusion distillation, read already", "abstract": FILLER},
+    )
+    done = [p.id for p in library.search("already")]
+    library.mark(done, read=True)
+    ids = library.ids("(is:unread) AND (diffusion distil)", sort="relevance")
+    assert [paper.title for paper in library.papers(ids)] == ["Progressive distillation of diffusion models", "A study of many things"]
+
+
+def test_date_order_finds_what_the_ranked_search_finds(library):
+    add(
+        library,
+        {"title": "Document level machine translation", "abstract": FILLER},
+        {"title": "Document level sentiment", "abstract": FILLER},
+        {"title": "Progressive distillation for fast sampling", "abstract": FILLER},
+    )
+    for query in ("document level trans", "progressive distilation", "(is:unread) AND (document lev)"):
+        assert sorted(library.ids(query, sort="date")) == sorted(library.ids(query, sort="relevance"))
+    assert len(library.ids("document level trans", sort="date")) == 1

@@ -21,6 +21,7 @@ from __future__ import annotations
 import heapq
 import math
 import re
+import threading
 from dataclasses import dataclass, field
 
 from .analysis import analysed_terms
@@ -125,20 +126,47 @@ def word_in_segment(reader, text: str, last: bool, cache: PostingCache) -> Word:
     return word
 
 
-def add_fuzzy(reader, word: Word, cache: PostingCache) -> None:
-    """Documents holding a spelling of the word one edit away (for a word of 4+ letters)."""
+FUZZY_FIELDS = ("title_words", "authors")  # words as written: a spelling is looked up as it is
+
+
+def add_fuzzy(reader, word: Word, cache: PostingCache, lexicons: LexiconCache) -> None:
+    """Documents holding a spelling of the word one edit away (a word of 4+ letters):
+    spellings found among the title's words or the authors' names, then looked up
+    (stemmed) in every field as the word itself is."""
     if len(word.text) < 4:
         return
     variants = one_edit_away(word.text)
-    for fieldname in ("title", "abstract", "authors"):
-        kind = FIELDS[fieldname][0]
-        found: set[int] = set()
-        for variant in variants:
-            terms = terms_for(kind, variant)
+    found = sorted(set().union(*(variants & lexicons.words(reader, name) for name in FUZZY_FIELDS)))
+    for fieldname in FIELDS:
+        docs: set[int] = set()
+        for variant in found:
+            terms = terms_for(FIELDS[fieldname][0], variant)
             if len(terms) == 1 and (fieldname, terms[0]) in reader:
-                found |= term_docs(reader, fieldname, terms[0], cache)
+                docs |= term_docs(reader, fieldname, terms[0], cache)
                 word.fuzzy_terms.setdefault(fieldname, []).append(terms[0].encode("utf-8"))
-        word.fuzzy[fieldname] = found - word.exact.get(fieldname, set()) - word.prefix.get(fieldname, set())
+        word.fuzzy[fieldname] = docs - word.exact.get(fieldname, set()) - word.prefix.get(fieldname, set())
+
+
+class LexiconCache:
+    """Every word of a field, per segment, as a set (segments never change): spellings
+    one edit away are checked against it, hundreds of look-ups in a microsecond each."""
+
+    def __init__(self, max_segments: int = 64):
+        self._sets: dict[tuple, frozenset[str]] = {}
+        self._max = max_segments
+        self._lock = threading.Lock()
+
+    def words(self, reader, fieldname: str) -> frozenset[str]:
+        key = (reader.segment().segment_id(), fieldname)
+        with self._lock:
+            found = self._sets.get(key)
+        if found is None:
+            found = frozenset(t.decode("utf-8") for t in reader.lexicon(fieldname)) if fieldname in reader.schema else frozenset()
+            with self._lock:
+                if len(self._sets) >= self._max:
+                    self._sets.clear()
+                self._sets[key] = found
+        return found
 
 
 @dataclass
@@ -237,6 +265,9 @@ def shortest_span(word_positions: list[list[int]]) -> int:
     return int(best) if best != math.inf else 10**6
 
 
+LEXICONS = LexiconCache()
+
+
 def split_query(text: str) -> tuple[str | None, list[str]] | None:
     """(filter, words) when the query is plain words, alone or ANDed after a bracketed
     filter as the app combines a view and a search (`(is:unread) AND (diffusion meng)`)."""
@@ -249,7 +280,8 @@ def split_query(text: str) -> tuple[str | None, list[str]] | None:
     return None
 
 
-def rank(segments: list[tuple], words: list[str], doc_count: int, cache: PostingCache, limit: int | None, scored: bool = True):
+def rank(segments: list[tuple], words: list[str], doc_count: int, cache: PostingCache, limit: int | None, scored: bool = True,
+         lexicons: LexiconCache | None = None):
     """(paper id, score) for plain words, best first. `segments` gives (reader, paper
     ids, allowed document numbers or None) per segment. Unscored: the matches, score 0."""
     parts = [
@@ -263,7 +295,7 @@ def rank(segments: list[tuple], words: list[str], doc_count: int, cache: Posting
         for segment in parts:
             segment.exact_hits = {doc for _s, seg, doc in ranked if seg is segment}
             for index in unknown or range(len(words)):
-                add_fuzzy(segment.reader, segment.words[index], cache)
+                add_fuzzy(segment.reader, segment.words[index], cache, lexicons or LEXICONS)
         ranked += ranked_block(parts, doc_count, scored)
     hits = [(segment.pids[doc], score) for score, segment, doc in ranked]
     return hits[:limit] if limit else hits
