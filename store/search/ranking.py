@@ -37,7 +37,7 @@ _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
 # surname typed is worth more than the same word in a title.
 FIELDS = {
     "title": ("text", 3.0),
-    "title_words": ("name", 1.0),  # the same word as typed, not only its stem
+    "title_words": ("name", 0.0),  # the title's words as typed, not only their stems: see bonus()
     "authors": ("name", 2.0),
     "surnames": ("name", 3.0),
     "abstract": ("text", 1.0),
@@ -53,7 +53,7 @@ MIN_PREFIX = 3  # shorter last words match whole only
 MAX_PREFIX_TERMS = 200  # terms a prefix expands to, per field and segment
 FUZZY_BELOW = 3  # fewer exact hits than this: look one edit away too
 RESCORED = 100
-BONUS = {"all_in_title": 2.5, "title_share": 0.6, "title_adjacent": 0.8, "title_in_order": 0.3, "abstract_near": 3.0}
+BONUS = {"title_as_typed": 1.0, "all_in_title": 2.5, "title_share": 0.6, "title_adjacent": 0.8, "title_in_order": 0.3, "abstract_near": 3.0}
 
 
 def plain_words(text: str) -> list[str] | None:
@@ -82,6 +82,11 @@ class Word:
     fuzzy: dict[str, set[int]] = field(default_factory=dict)
     prefix_terms: dict[str, list[bytes]] = field(default_factory=dict)
     fuzzy_terms: dict[str, list[bytes]] = field(default_factory=dict)
+    prefix_found: dict[str, bool] = field(default_factory=dict)
+
+    def known(self) -> bool:
+        """Found as typed or as the start of a word (not only through a stem the typed word starts with)."""
+        return any(self.exact.values()) or any(self.prefix_found.values())
 
     def docs(self) -> set[int]:
         return set().union(*self.exact.values(), *self.prefix.values(), *self.fuzzy.values())
@@ -97,21 +102,23 @@ def exact_docs(reader, fieldname: str, word: str, cache: PostingCache) -> set[in
     return found
 
 
-def prefix_terms(reader, fieldname: str, word: str) -> list[bytes]:
-    """Terms starting with what was typed, and (text fields) stems the typed word
-    starts with: `learnin` is on its way to `learning`, indexed as `learn`."""
+def prefix_terms(reader, fieldname: str, word: str) -> tuple[list[bytes], int]:
+    """Terms starting with what was typed, then (text fields) stems the typed word
+    starts with: `learnin` is on its way to `learning`, indexed as `learn`; and how
+    many of the first kind."""
     if fieldname not in reader.schema or FIELDS[fieldname][0] == "tag":
-        return []
+        return [], 0
     terms: list[bytes] = []
     for btext in reader.expand_prefix(fieldname, word):
         terms.append(btext)
         if len(terms) >= MAX_PREFIX_TERMS:
             break
+    whole = len(terms)
     if FIELDS[fieldname][0] == "text":
         for size in range(max(4, len(word) - 3), len(word)):
             if (fieldname, word[:size]) in reader:
                 terms.append(word[:size].encode("utf-8"))
-    return terms
+    return terms, whole
 
 
 def word_in_segment(reader, text: str, last: bool, cache: PostingCache) -> Word:
@@ -119,7 +126,8 @@ def word_in_segment(reader, text: str, last: bool, cache: PostingCache) -> Word:
     for fieldname in FIELDS:
         word.exact[fieldname] = exact_docs(reader, fieldname, text, cache)
         if last and len(text) >= MIN_PREFIX:
-            terms = prefix_terms(reader, fieldname, text)
+            terms, whole = prefix_terms(reader, fieldname, text)
+            word.prefix_found[fieldname] = whole > 0
             found = set().union(*(term_docs(reader, fieldname, t, cache) for t in terms)) if terms else set()
             word.prefix[fieldname] = found - word.exact[fieldname]
             word.prefix_terms[fieldname] = terms
@@ -231,10 +239,16 @@ def bonus(segment: Segment, doc: int, title_pos: list[dict], abstract_pos: list[
         # A surname beside the title words is as telling as a word in its place in the title.
         placed = order_bonus(found) * (len(found) - 1) if len(found) > 1 else 0.0
         together = BONUS["all_in_title"] + (placed + BONUS["title_adjacent"] * named) / (count - 1)
+        together += BONUS["title_as_typed"] * sum(as_typed(w, doc) for w in segment.words) / count
     in_abstract = [p.get(doc) for p in abstract_pos]
     if count > 1 and all(in_abstract):
         together = max(together, BONUS["abstract_near"] * count / shortest_span(in_abstract))
     return (extra + together) * idf_sum / max(count, 1)
+
+
+def as_typed(word: Word, doc: int) -> bool:
+    """The title holds the word as it was typed (or begun), not only a word of the same stem."""
+    return any(doc in kind.get("title_words", ()) for kind in (word.exact, word.prefix, word.fuzzy))
 
 
 def order_bonus(word_positions: list[list[int]]) -> float:
@@ -288,13 +302,18 @@ def rank(segments: list[tuple], words: list[str], doc_count: int, cache: Posting
         Segment(reader, pids, [word_in_segment(reader, w, i == len(words) - 1, cache) for i, w in enumerate(words)], allowed=allowed)
         for reader, pids, allowed in segments
     ]
+    # A word found nowhere, neither whole nor as the start of a word, is misspelled:
+    # its spellings one edit away count from the start.
+    unknown = [i for i in range(len(words)) if not any(s.words[i].known() for s in parts)]
+    for segment in parts:
+        for index in unknown:
+            add_fuzzy(segment.reader, segment.words[index], cache, lexicons or LEXICONS)
     ranked = ranked_block(parts, doc_count, scored)
-    if len(ranked) < FUZZY_BELOW:
-        # Words found nowhere are the misspelled ones; if every word exists, any may be.
-        unknown = [i for i in range(len(words)) if not any(s.words[i].docs() for s in parts)]
+    if len(ranked) < FUZZY_BELOW and not unknown:
+        # Every word exists, but not together: any may be mistyped.
         for segment in parts:
             segment.exact_hits = {doc for _s, seg, doc in ranked if seg is segment}
-            for index in unknown or range(len(words)):
+            for index in range(len(words)):
                 add_fuzzy(segment.reader, segment.words[index], cache, lexicons or LEXICONS)
         ranked += ranked_block(parts, doc_count, scored)
     hits = [(segment.pids[doc], score) for score, segment, doc in ranked]
