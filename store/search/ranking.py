@@ -247,7 +247,10 @@ def bonus(segment: Segment, doc: int, title_pos: list[dict], abstract_pos: list[
 
 
 def as_typed(word: Word, doc: int) -> bool:
-    """The title holds the word as it was typed (or begun), not only a word of the same stem."""
+    """The title holds the word as it was typed (or begun), not only a word of the same
+    stem; or the word is an author's surname, written as typed."""
+    if doc in word.exact["surnames"]:
+        return True
     return any(doc in kind.get("title_words", ()) for kind in (word.exact, word.prefix, word.fuzzy))
 
 
