@@ -7,6 +7,8 @@ Modules, in the order data flows through them:
   parsing.py        query text -> Whoosh query, or QueryError
   marker.py         the generation marker file and its lock (no whoosh)
   sets.py           queries worked out as sets of document numbers, PostingCache
+  fuzzy.py          spellings one edit away from a typed word (no whoosh)
+  ranking.py        plain-word searches ranked as a person half remembering a paper means
   parallel.py       the multi-process writer; abandoning a failed writer
   index.py          PaperIndex: open/create, update, rebuild, search, matching
   whoosh_private.py every use of a Whoosh internal, each behind a named function

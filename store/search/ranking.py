@@ -88,6 +88,9 @@ class Word:
         """Found as typed or as the start of a word (not only through a stem the typed word starts with)."""
         return any(self.exact.values()) or any(self.prefix_found.values())
 
+    def exact_docs(self) -> set[int]:
+        return set().union(*self.exact.values())
+
     def docs(self) -> set[int]:
         return set().union(*self.exact.values(), *self.prefix.values(), *self.fuzzy.values())
 
@@ -103,9 +106,9 @@ def exact_docs(reader, fieldname: str, word: str, cache: PostingCache) -> set[in
 
 
 def prefix_terms(reader, fieldname: str, word: str) -> tuple[list[bytes], int]:
-    """Terms starting with what was typed, then (text fields) stems the typed word
-    starts with: `learnin` is on its way to `learning`, indexed as `learn`; and how
-    many of the first kind."""
+    """Terms starting with what was typed, then (text fields, when the typed word is
+    no word there) stems the typed word starts with: `learnin` is on its way to
+    `learning`, indexed as `learn`; and how many of the first kind."""
     if fieldname not in reader.schema or FIELDS[fieldname][0] == "tag":
         return [], 0
     terms: list[bytes] = []
@@ -114,7 +117,8 @@ def prefix_terms(reader, fieldname: str, word: str) -> tuple[list[bytes], int]:
         if len(terms) >= MAX_PREFIX_TERMS:
             break
     whole = len(terms)
-    if FIELDS[fieldname][0] == "text":
+    whole_term = terms_for("text", word)[:1]
+    if FIELDS[fieldname][0] == "text" and not (whole_term and (fieldname, whole_term[0]) in reader):
         for size in range(max(4, len(word) - 3), len(word)):
             if (fieldname, word[:size]) in reader:
                 terms.append(word[:size].encode("utf-8"))
@@ -246,12 +250,13 @@ def bonus(segment: Segment, doc: int, title_pos: list[dict], abstract_pos: list[
     return (extra + together) * idf_sum / max(count, 1)
 
 
-def as_typed(word: Word, doc: int) -> bool:
-    """The title holds the word as it was typed (or begun), not only a word of the same
-    stem; or the word is an author's surname, written as typed."""
-    if doc in word.exact["surnames"]:
-        return True
-    return any(doc in kind.get("title_words", ()) for kind in (word.exact, word.prefix, word.fuzzy))
+def as_typed(word: Word, doc: int) -> float:
+    """1 when the title holds the word as it was typed, not only a word of the same stem
+    (or the word is an author's surname, as typed); PREFIX_WEIGHT when it holds a word
+    the typed one begins."""
+    if doc in word.exact["title_words"] or doc in word.exact["surnames"] or doc in word.fuzzy.get("title_words", ()):
+        return 1.0
+    return PREFIX_WEIGHT if doc in word.prefix.get("title_words", ()) else 0.0
 
 
 def order_bonus(word_positions: list[list[int]]) -> float:
@@ -328,7 +333,9 @@ def ranked_block(segments: list[Segment], doc_count: int, scored: bool = True) -
     an earlier block left out)."""
     idf = []
     for index in range(len(segments[0].words) if segments else 0):
-        df = sum(len(s.words[index].docs()) for s in segments)
+        # A word found whole is as rare as it is whole: the words it may be the start of
+        # must not make a finished word look common.
+        df = sum(len(s.words[index].exact_docs()) for s in segments) or sum(len(s.words[index].docs()) for s in segments)
         idf.append(math.log(1 + doc_count / (df + 0.5)))
     idf_sum = sum(idf)
     items, unscored = [], []
