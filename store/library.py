@@ -110,6 +110,7 @@ class Library:
                     from .search import PaperIndex
 
                     index = PaperIndex(self.directory / "index")
+                    index.texts = lambda pids: {r["id"]: (r["title"] or "", r["abstract"] or "") for r in _json_rows(self.db.conn, "SELECT * FROM papers WHERE id IN (SELECT value FROM json_each(?))", json.dumps(pids))}  # noqa: E501 - for ranking
                     index.adopt_if_empty(self._store_state)
                     self._index = index
         return self._index

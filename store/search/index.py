@@ -55,6 +55,9 @@ class PaperIndex:
         self.problem: str | None = None  # why the index cannot be used (damaged), until rebuilt
         self._ix = self._open_or_create()
         self._parser = make_parser()
+        # paper ids -> {paper id: (title, abstract)}, given by the Library: ranking reads
+        # word positions from the text (ranking.text_positions); None: from the index.
+        self.texts: Callable[[list[int]], dict[int, tuple[str, str]]] | None = None
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -333,7 +336,7 @@ class PaperIndex:
                 if sub.doc_count_all():  # an empty index has no segment
                     allowed = docset(parsed_filter, sub, self._postings) if parsed_filter is not None else None
                     segments.append((sub.reader(), self._segment_pids(sub.reader()), allowed))
-            return rank(segments, words, searcher.doc_count(), self._postings, limit, scored)
+            return rank(segments, words, searcher.doc_count(), self._postings, limit, scored, texts=self.texts)
 
         return self._querying(ask)
 
