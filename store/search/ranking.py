@@ -19,6 +19,7 @@ Measured choices are in docs/decisions.md ("Ranking").
 from __future__ import annotations
 
 import heapq
+from operator import itemgetter
 import math
 import re
 import threading
@@ -87,16 +88,21 @@ class Word:
     prefix_terms: dict[str, list[bytes]] = field(default_factory=dict)
     fuzzy_terms: dict[str, list[bytes]] = field(default_factory=dict)
     prefix_found: dict[str, bool] = field(default_factory=dict)
+    unions: dict[str, set[int]] = field(default_factory=dict)  # docs() and exact_docs(), once worked out
 
     def known(self) -> bool:
         """Found as typed or as the start of a word (not only through a stem the typed word starts with)."""
         return any(self.exact.values()) or any(self.prefix_found.values())
 
     def exact_docs(self) -> set[int]:
-        return set().union(*self.exact.values())
+        if self.unions.get("exact") is None:
+            self.unions["exact"] = set().union(*self.exact.values())
+        return self.unions["exact"]
 
     def docs(self) -> set[int]:
-        return set().union(*self.exact.values(), *self.prefix.values(), *self.fuzzy.values())
+        if self.unions.get("all") is None:
+            self.unions["all"] = set().union(self.exact_docs(), *self.prefix.values(), *self.fuzzy.values())
+        return self.unions["all"]
 
 
 def exact_docs(reader, fieldname: str, word: str, cache: PostingCache) -> set[int]:
@@ -161,6 +167,7 @@ def add_fuzzy(reader, word: Word, cache: PostingCache, lexicons: LexiconCache) -
                 docs |= term_docs(reader, fieldname, terms[0], cache)
                 word.fuzzy_terms.setdefault(fieldname, []).append(terms[0].encode("utf-8"))
         word.fuzzy[fieldname] = docs - word.exact.get(fieldname, set()) - word.prefix.get(fieldname, set())
+    word.unions.pop("all", None)
 
 
 class LexiconCache:
@@ -195,20 +202,33 @@ class Segment:
 
 
 def first_pass(segment: Segment, candidates: set[int], idf: list[float]) -> dict[int, float]:
-    """Score of each candidate from the fields holding each word (sets only)."""
+    """Score of each candidate from the fields holding each word. The candidates are
+    split by set operations into groups holding the word in the same weight of
+    fields (a few groups), so Python touches each candidate once a word."""
     scores = dict.fromkeys(candidates, 0.0)
     for word, word_idf in zip(segment.words, idf):
-        weights: dict[int, float] = {}
+        groups = {0.0: candidates}
         for kind, factor in ((word.exact, 1.0), (word.prefix, PREFIX_WEIGHT), (word.fuzzy, FUZZY_WEIGHT)):
             for fieldname, docs in kind.items():
                 weight = FIELDS[fieldname][1] * factor
-                small, big = (docs, candidates) if len(docs) < len(candidates) else (candidates, docs)
-                for doc in small:
-                    if doc in big:
-                        weights[doc] = weights.get(doc, 0.0) + weight
-        for doc, weight in weights.items():
-            scores[doc] += word_idf * weight / (weight + SATURATION)
+                if weight and docs:
+                    groups = regrouped(groups, docs, weight)
+        for total, members in groups.items():
+            if total:
+                gain = word_idf * total / (total + SATURATION)
+                for doc in members:
+                    scores[doc] += gain
     return scores
+
+
+def regrouped(groups: dict[float, set[int]], docs: set[int], weight: float) -> dict[float, set[int]]:
+    """Groups by weight, the members in `docs` moved up by `weight`."""
+    result: dict[float, set[int]] = {}
+    for total, members in groups.items():
+        for key, part in ((total + weight, members & docs), (total, members - docs)):
+            if part:
+                result[key] = result[key] | part if key in result else part
+    return result
 
 
 def word_terms(word: Word, fieldname: str) -> set[str]:
@@ -231,7 +251,9 @@ def text_positions(segment: Segment, docs: list[int], texts: dict[int, tuple[str
         title, abstract = texts.get(segment.pids[doc], ("", ""))
         # Positions matter for words in the title, or all of them in the abstract.
         in_title = sum(1 for w in segment.words if any(doc in kind.get("title", ()) for kind in (w.exact, w.prefix, w.fuzzy)))
-        in_abstract = all(any(doc in kind.get("abstract", ()) for kind in (w.exact, w.fuzzy)) for w in segment.words)
+        # All words in the title: the title's bonus is the one that counts (analysing abstracts is the cost here).
+        in_abstract = in_title < len(segment.words) and all(
+            any(doc in kind.get("abstract", ()) for kind in (w.exact, w.fuzzy)) for w in segment.words)
         for found, text, side in ((title_pos, title if in_title else "", 0), (abstract_pos, abstract if in_abstract else "", 1)):
             for term, places in analysed_terms("text", text).items():
                 for index, terms in enumerate(wanted):
@@ -351,21 +373,21 @@ def rank(segments: list[tuple], words: list[str], doc_count: int, cache: Posting
     for segment in parts:
         for index in unknown:
             add_fuzzy(segment.reader, segment.words[index], cache, lexicons or LEXICONS)
-    ranked = ranked_block(parts, doc_count, scored, texts)
+    ranked = ranked_block(parts, doc_count, scored, texts, limit)
     if len(ranked) < FUZZY_BELOW and not unknown:
         # Every word exists, but not together: any may be mistyped.
         for segment in parts:
             segment.exact_hits = {doc for _s, seg, doc in ranked if seg is segment}
             for index in range(len(words)):
                 add_fuzzy(segment.reader, segment.words[index], cache, lexicons or LEXICONS)
-        ranked += ranked_block(parts, doc_count, scored, texts)
+        ranked += ranked_block(parts, doc_count, scored, texts, limit)
     hits = [(segment.pids[doc], score) for score, segment, doc in ranked]
     return hits[:limit] if limit else hits
 
 
-def ranked_block(segments: list[Segment], doc_count: int, scored: bool = True, texts=None) -> list:
+def ranked_block(segments: list[Segment], doc_count: int, scored: bool = True, texts=None, keep: int | None = None) -> list:
     """(score, segment, doc) of the documents holding every word, best first (exact hits of
-    an earlier block left out)."""
+    an earlier block left out); the best `keep` only, if given."""
     idf = []
     for index in range(len(segments[0].words) if segments else 0):
         # A word found whole is as rare as it is whole: the words it may be the start of
@@ -382,7 +404,10 @@ def ranked_block(segments: list[Segment], doc_count: int, scored: bool = True, t
         if not scored:
             unscored.extend((0.0, segment, doc) for doc in candidates)
             continue
-        items.extend((score, id(segment), doc, segment) for doc, score in first_pass(segment, candidates, idf).items())
+        scores = first_pass(segment, candidates, idf).items()
+        if keep is not None:  # only the best can be shown: the rest need no order
+            scores = heapq.nlargest(max(RESCORED, keep), scores, key=itemgetter(1))
+        items.extend((score, id(segment), doc, segment) for doc, score in scores)
     if not scored:
         return unscored
     top = heapq.nlargest(RESCORED, items, key=lambda item: item[0])
@@ -402,9 +427,9 @@ def ranked_block(segments: list[Segment], doc_count: int, scored: bool = True, t
             if seg is segment:
                 rescored.append((score + bonus(segment, doc, title_pos, abstract_pos, idf_sum), segment, doc))
     rescored.sort(key=lambda item: -item[0])
-    if len(items) > len(top):
+    if len(items) > len(top) and (keep is None or keep > len(top)):
         chosen = {(id(seg), doc) for _s, seg, doc in rescored}
         others = [(s, seg, doc) for s, _i, doc, seg in items if (id(seg), doc) not in chosen]
-        others.sort(key=lambda item: -item[0])
+        others = sorted(others, key=lambda item: -item[0]) if keep is None else heapq.nlargest(keep - len(top), others, key=lambda item: item[0])
         rescored += others
     return rescored
