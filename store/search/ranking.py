@@ -57,7 +57,7 @@ PREFIX_FIELDS = ("title", "title_words", "authors", "surnames")
 MIN_PREFIX = 3  # shorter last words match whole only
 MAX_PREFIX_TERMS = 200  # terms a prefix expands to, per field and segment
 FUZZY_BELOW = 3  # fewer exact hits than this: look one edit away too
-RESCORED = 50
+RESCORED = 200
 BONUS = {"title_as_typed": 1.0, "all_in_title": 2.5, "title_share": 0.6, "title_adjacent": 0.8, "title_in_order": 0.3, "abstract_near": 3.0}
 
 
