@@ -8,6 +8,8 @@ brings in far more noise.
 
 from __future__ import annotations
 
+import threading
+
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -25,3 +27,28 @@ def one_edit_away(word: str) -> set[str]:
         found.update(left + c + right for c in LETTERS)  # added
     found.discard(body)
     return {head + spelling for spelling in found}
+
+
+class LexiconCache:
+    """Every word of a field, per segment, as a set (segments never change): spellings
+    one edit away are checked against it, hundreds of look-ups in a microsecond each."""
+
+    def __init__(self, max_segments: int = 64):
+        self._sets: dict[tuple, frozenset[str]] = {}
+        self._max = max_segments
+        self._lock = threading.Lock()
+
+    def words(self, reader, fieldname: str) -> frozenset[str]:
+        key = (reader.segment().segment_id(), fieldname)
+        with self._lock:
+            found = self._sets.get(key)
+        if found is None:
+            found = frozenset(t.decode("utf-8") for t in reader.lexicon(fieldname)) if fieldname in reader.schema else frozenset()
+            with self._lock:
+                if len(self._sets) >= self._max:
+                    self._sets.clear()
+                self._sets[key] = found
+        return found
+
+
+DEFAULT_LEXICONS = LexiconCache()

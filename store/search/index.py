@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from whoosh.index import LockError
 
 from ..errors import IndexUnavailable, QueryError
 from . import parallel, whoosh_private
-from .marker import GENERATION_LOCK, GenerationMarker
+from .marker import GENERATION_LOCK, GenerationMarker, try_for
 from .parsing import make_parser, parse
 from .ranking import rank, split_query
 from .schema import DEFAULT_FIELDS, INDEX_SCHEMA, IndexDoc, fields_of, make_schema
@@ -55,8 +54,7 @@ class PaperIndex:
         self.problem: str | None = None  # why the index cannot be used (damaged), until rebuilt
         self._ix = self._open_or_create()
         self._parser = make_parser()
-        # paper ids -> {paper id: (title, abstract)}, given by the Library: ranking reads
-        # word positions from the text (ranking.text_positions); None: from the index.
+        # paper ids -> {id: (title, abstract)}, from the Library: word positions for ranking.
         self.texts: Callable[[list[int]], dict[int, tuple[str, str]]] | None = None
 
     # --- life cycle ---------------------------------------------------------------------
@@ -241,7 +239,7 @@ class PaperIndex:
             self.directory.unlink()
         self.directory.mkdir(parents=True, exist_ok=True)
         lock = whoosh_private.writer_lock(FileStorage(str(self.directory)))
-        if not _try_for(lambda: lock.acquire(blocking=False), WRITE_LOCK_TIMEOUT_S):
+        if not try_for(lambda: lock.acquire(blocking=False), WRITE_LOCK_TIMEOUT_S):
             raise IndexUnavailable(BUSY)
         try:
             with self.marker.lock():
@@ -292,10 +290,8 @@ class PaperIndex:
                 raise self._failed(error) from error
 
     def search(self, text, limit: int | None = None) -> list[tuple[int, float]]:
-        """(paper id, score) for the query (text, or already parsed), best first.
-
-        Plain words are ranked by ranking.py (what a person half remembering a
-        paper means); the rest of the query language by Whoosh's BM25F."""
+        """(paper id, score) for the query (text, or already parsed), best first: plain
+        words ranked by ranking.py, the rest of the query language by Whoosh's BM25F."""
         if isinstance(text, str) and split_query(text):
             return self._ranked(text, limit)
         parsed = self.parse(text) if isinstance(text, str) else text
@@ -315,30 +311,20 @@ class PaperIndex:
             return [pid for pid, _ in self._ranked(text, None, scored=False)]
         parsed = self.parse(text) if isinstance(text, str) else text
 
-        def ask(searcher):
-            found: list[int] = []
-            for subsearcher, _offset in whoosh_private.leaf_searchers(searcher):
-                if subsearcher.doc_count_all():  # an empty index has no segment
-                    pids = self._segment_pids(subsearcher.reader())
-                    found.extend(pids[docnum] for docnum in docset(parsed, subsearcher, self._postings))
-            return found
-
-        return self._querying(ask)
+        return self._querying(lambda searcher: [pids[d] for _reader, pids, docs in self._segments(searcher, parsed) for d in docs])
 
     def _ranked(self, text: str, limit: int | None, scored: bool = True) -> list[tuple[int, float]]:
         """Plain words (after a bracketed filter, if any) ranked by ranking.py."""
         filter_text, words = split_query(text)
-        parsed_filter = self.parse(filter_text) if filter_text else None
+        parsed = self.parse(filter_text) if filter_text else None
+        return self._querying(lambda searcher: rank(self._segments(searcher, parsed), words, searcher.doc_count(),
+                                                    self._postings, limit, scored, texts=self.texts))
 
-        def ask(searcher):
-            segments = []
-            for sub, _offset in whoosh_private.leaf_searchers(searcher):
-                if sub.doc_count_all():  # an empty index has no segment
-                    allowed = docset(parsed_filter, sub, self._postings) if parsed_filter is not None else None
-                    segments.append((sub.reader(), self._segment_pids(sub.reader()), allowed))
-            return rank(segments, words, searcher.doc_count(), self._postings, limit, scored, texts=self.texts)
-
-        return self._querying(ask)
+    def _segments(self, searcher, parsed_filter) -> list[tuple]:
+        """(reader, paper ids, documents the filter allows or None) of each segment (an empty index has none)."""
+        leaves = [sub for sub, _offset in whoosh_private.leaf_searchers(searcher) if sub.doc_count_all()]
+        allowed = (lambda sub: None) if parsed_filter is None else (lambda sub: docset(parsed_filter, sub, self._postings))
+        return [(sub.reader(), self._segment_pids(sub.reader()), allowed(sub)) for sub in leaves]
 
     def _segment_pids(self, reader) -> list[int]:
         """Paper id of each document of one segment. Segments never change once
@@ -408,12 +394,3 @@ class PaperIndex:
 
         return self._querying(ask)
 
-
-def _try_for(attempt: Callable[[], bool], timeout: float, delay: float = 0.1) -> bool:
-    deadline = time.monotonic() + timeout
-    while True:
-        if attempt():
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(delay)

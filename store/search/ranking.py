@@ -1,32 +1,26 @@
 """Ranked search for plain words: the paper a person half remembers, first.
 
-A query of plain words (no field, operator, quote or wildcard) is ranked here
-rather than by Whoosh's BM25F, in two passes over each segment:
-
-1. Candidates as sets (sets.py): the papers holding every word in some field,
-   the last word also as a prefix (the app searches at every keystroke). Each
-   is scored from which fields hold each word: field weights (a surname counts
-   most, then the title), saturated per word, times the word's idf.
-2. The best RESCORED of them are rescored from word positions: all words in
-   the title, the title mostly made of them, words adjacent or in order in the
-   title, words close together in the abstract.
-
-When the exact words find fewer than FUZZY_BELOW papers, each word also matches
-its spellings one edit away (fuzzy.py); those papers come after the exact ones.
-Measured choices are in docs/decisions.md ("Ranking").
+Plain words (no field, operator, quote or wildcard) are ranked here, not by
+Whoosh's BM25F. 1. Candidates as sets (sets.py): the papers holding every word
+in some field, scored by the fields holding each word (weights, saturated per
+word, times its idf). If none, the last word is taken as a prefix (still being
+typed); a word found nowhere matches its spellings one edit away (fuzzy.py).
+2. The best RESCORED are rescored from word positions (proximity.py): all words
+in the title, in order, as typed; close together in the abstract.
+Measured choices: docs/decisions.md ("Ranking").
 """
 
 from __future__ import annotations
 
 import heapq
-from operator import itemgetter
 import math
 import re
-import threading
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from .analysis import analysed_terms
-from .fuzzy import one_edit_away
+from .fuzzy import DEFAULT_LEXICONS, LexiconCache, one_edit_away
+from .proximity import order_counts, shortest_span
 from .sets import PostingCache, term_docs
 
 _TOKEN = re.compile(r"[\w'’.]+(?:-[\w'’.]+)*")
@@ -56,7 +50,7 @@ SATURATION = 0.5  # k1 of the per-word saturation x / (x + k1)
 PREFIX_FIELDS = ("title", "title_words", "authors", "surnames")
 MIN_PREFIX = 3  # shorter last words match whole only
 MAX_PREFIX_TERMS = 200  # terms a prefix expands to, per field and segment
-FUZZY_BELOW = 3  # fewer exact hits than this: look one edit away too
+FUZZY_BELOW = 1  # no exact hit: look one edit away too (3 measured the same, and buried an exact hit)
 RESCORED = 200
 BONUS = {"title_as_typed": 1.0, "all_in_title": 2.5, "title_share": 0.6, "title_adjacent": 0.8, "title_in_order": 0.3, "abstract_near": 3.0}
 
@@ -135,17 +129,24 @@ def prefix_terms(reader, fieldname: str, word: str) -> tuple[list[bytes], int]:
     return terms, whole
 
 
-def word_in_segment(reader, text: str, last: bool, cache: PostingCache) -> Word:
+def word_in_segment(reader, text: str, cache: PostingCache) -> Word:
     word = Word(text)
     for fieldname in FIELDS:
         word.exact[fieldname] = exact_docs(reader, fieldname, text, cache)
-        if last and len(text) >= MIN_PREFIX and fieldname in PREFIX_FIELDS:
-            terms, whole = prefix_terms(reader, fieldname, text)
-            word.prefix_found[fieldname] = whole > 0
-            found = set().union(*(term_docs(reader, fieldname, t, cache) for t in terms)) if terms else set()
-            word.prefix[fieldname] = found - word.exact[fieldname]
-            word.prefix_terms[fieldname] = terms
     return word
+
+
+def add_prefix(reader, word: Word, cache: PostingCache) -> None:
+    """The documents of the words the typed one begins (the last word, still being typed)."""
+    if len(word.text) < MIN_PREFIX:
+        return
+    for fieldname in PREFIX_FIELDS:
+        terms, whole = prefix_terms(reader, fieldname, word.text)
+        word.prefix_found[fieldname] = whole > 0
+        found = set().union(*(term_docs(reader, fieldname, t, cache) for t in terms)) if terms else set()
+        word.prefix[fieldname] = found - word.exact[fieldname]
+        word.prefix_terms[fieldname] = terms
+    word.unions.clear()
 
 
 FUZZY_FIELDS = ("title_words", "authors")  # words as written: a spelling is looked up as it is
@@ -170,28 +171,6 @@ def add_fuzzy(reader, word: Word, cache: PostingCache, lexicons: LexiconCache) -
     word.unions.pop("all", None)
 
 
-class LexiconCache:
-    """Every word of a field, per segment, as a set (segments never change): spellings
-    one edit away are checked against it, hundreds of look-ups in a microsecond each."""
-
-    def __init__(self, max_segments: int = 64):
-        self._sets: dict[tuple, frozenset[str]] = {}
-        self._max = max_segments
-        self._lock = threading.Lock()
-
-    def words(self, reader, fieldname: str) -> frozenset[str]:
-        key = (reader.segment().segment_id(), fieldname)
-        with self._lock:
-            found = self._sets.get(key)
-        if found is None:
-            found = frozenset(t.decode("utf-8") for t in reader.lexicon(fieldname)) if fieldname in reader.schema else frozenset()
-            with self._lock:
-                if len(self._sets) >= self._max:
-                    self._sets.clear()
-                self._sets[key] = found
-        return found
-
-
 @dataclass
 class Segment:
     reader: object
@@ -206,7 +185,7 @@ def first_pass(segment: Segment, candidates: set[int], idf: list[float]) -> dict
     split by set operations into groups holding the word in the same weight of
     fields (a few groups), so Python touches each candidate once a word."""
     scores = dict.fromkeys(candidates, 0.0)
-    for word, word_idf in zip(segment.words, idf):
+    for word, word_idf in zip(segment.words, idf, strict=True):
         groups = {0.0: candidates}
         for kind, factor in ((word.exact, 1.0), (word.prefix, PREFIX_WEIGHT), (word.fuzzy, FUZZY_WEIGHT)):
             for fieldname, docs in kind.items():
@@ -293,7 +272,7 @@ def bonus(segment: Segment, doc: int, title_pos: list[dict], abstract_pos: list[
         length = segment.reader.doc_field_length(doc, "title", 1) or 1
         extra += BONUS["title_share"] * min(1.0, held / length)
     # A surname typed beside title words names the paper as well as a title word does.
-    named = sum(1 for p, w in zip(in_title, segment.words) if not p and doc in w.exact["surnames"])
+    named = sum(1 for p, w in zip(in_title, segment.words, strict=True) if not p and doc in w.exact["surnames"])
     together = 0.0  # the words together: all in the title, or close in the abstract, whichever tells more
     if count > 1 and len(found) + named == count:
         # A surname beside the title words is as telling as a word in its place in the title.
@@ -306,6 +285,11 @@ def bonus(segment: Segment, doc: int, title_pos: list[dict], abstract_pos: list[
     return (extra + together) * idf_sum / max(count, 1)
 
 
+def order_bonus(word_positions: list[list[int]]) -> float:
+    adjacent, in_order = order_counts(word_positions)
+    return (BONUS["title_adjacent"] * adjacent + BONUS["title_in_order"] * in_order) / (len(word_positions) - 1)
+
+
 def as_typed(word: Word, doc: int) -> float:
     """1 when the title holds the word as it was typed, not only a word of the same stem
     (or the word is an author's surname, as typed); PREFIX_WEIGHT when it holds a word
@@ -314,36 +298,6 @@ def as_typed(word: Word, doc: int) -> float:
         return 1.0
     return PREFIX_WEIGHT if doc in word.prefix.get("title_words", ()) else 0.0
 
-
-def order_bonus(word_positions: list[list[int]]) -> float:
-    adjacent = in_order = 0
-    for before, after in zip(word_positions, word_positions[1:]):
-        starts = set(before)
-        if any(p - 1 in starts for p in after):
-            adjacent += 1
-        elif min(before) < max(after):
-            in_order += 1
-    pairs = len(word_positions) - 1
-    return (BONUS["title_adjacent"] * adjacent + BONUS["title_in_order"] * in_order) / pairs
-
-
-def shortest_span(word_positions: list[list[int]]) -> int:
-    """Fewest positions covering one occurrence of each word (a sweep over the merged positions)."""
-    events = sorted((pos, index) for index, plist in enumerate(word_positions) for pos in plist)
-    need, seen, best, left = len(word_positions), {}, math.inf, 0
-    for pos, index in events:
-        seen[index] = seen.get(index, 0) + 1
-        while len(seen) == need:
-            start, first = events[left]
-            best = min(best, pos - start + 1)
-            seen[first] -= 1
-            if not seen[first]:
-                del seen[first]
-            left += 1
-    return int(best) if best != math.inf else 10**6
-
-
-LEXICONS = LexiconCache()
 
 
 def split_query(text: str) -> tuple[str | None, list[str]] | None:
@@ -363,23 +317,27 @@ def rank(segments: list[tuple], words: list[str], doc_count: int, cache: Posting
     """(paper id, score) for plain words, best first. `segments` gives (reader, paper
     ids, allowed document numbers or None) per segment; `texts(paper ids)`, if given,
     {paper id: (title, abstract)}. Unscored: the matches, score 0."""
-    parts = [
-        Segment(reader, pids, [word_in_segment(reader, w, i == len(words) - 1, cache) for i, w in enumerate(words)], allowed=allowed)
-        for reader, pids, allowed in segments
-    ]
+    parts = [Segment(reader, pids, [word_in_segment(reader, w, cache) for w in words], allowed=ok) for reader, pids, ok in segments]
+    ranked = ranked_block(parts, doc_count, scored, texts, limit)
+    if not ranked:
+        # Nothing holds the words whole: the last one is still being typed. (With any
+        # exact hit it is not: `zqa1` does not also find `zqa10`.)
+        for part in parts:
+            add_prefix(part.reader, part.words[-1], cache)
     # A word found nowhere, neither whole nor as the start of a word, is misspelled:
     # its spellings one edit away count from the start.
-    unknown = [i for i in range(len(words)) if not any(s.words[i].known() for s in parts)]
+    unknown = [i for i in range(len(words)) if not any(s.words[i].known() for s in parts)] if not ranked else []
     for segment in parts:
         for index in unknown:
-            add_fuzzy(segment.reader, segment.words[index], cache, lexicons or LEXICONS)
-    ranked = ranked_block(parts, doc_count, scored, texts, limit)
+            add_fuzzy(segment.reader, segment.words[index], cache, lexicons or DEFAULT_LEXICONS)
+    if not ranked:
+        ranked = ranked_block(parts, doc_count, scored, texts, limit)
     if len(ranked) < FUZZY_BELOW and not unknown:
         # Every word exists, but not together: any may be mistyped.
         for segment in parts:
             segment.exact_hits = {doc for _s, seg, doc in ranked if seg is segment}
             for index in range(len(words)):
-                add_fuzzy(segment.reader, segment.words[index], cache, lexicons or LEXICONS)
+                add_fuzzy(segment.reader, segment.words[index], cache, lexicons or DEFAULT_LEXICONS)
         ranked += ranked_block(parts, doc_count, scored, texts, limit)
     hits = [(segment.pids[doc], score) for score, segment, doc in ranked]
     return hits[:limit] if limit else hits
@@ -410,7 +368,7 @@ def ranked_block(segments: list[Segment], doc_count: int, scored: bool = True, t
         items.extend((score, id(segment), doc, segment) for doc, score in scores)
     if not scored:
         return unscored
-    top = heapq.nlargest(RESCORED, items, key=lambda item: item[0])
+    top = heapq.nlargest(RESCORED, items, key=itemgetter(0))
     if texts is not None:
         texts = texts([seg.pids[doc] for _s, _i, doc, seg in top])
     rescored = []
@@ -430,6 +388,7 @@ def ranked_block(segments: list[Segment], doc_count: int, scored: bool = True, t
     if len(items) > len(top) and (keep is None or keep > len(top)):
         chosen = {(id(seg), doc) for _s, seg, doc in rescored}
         others = [(s, seg, doc) for s, _i, doc, seg in items if (id(seg), doc) not in chosen]
-        others = sorted(others, key=lambda item: -item[0]) if keep is None else heapq.nlargest(keep - len(top), others, key=lambda item: item[0])
+        best = keep - len(top) if keep is not None else len(others)
+        others = heapq.nlargest(best, others, key=itemgetter(0))
         rescored += others
     return rescored
