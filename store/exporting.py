@@ -12,9 +12,13 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from . import meta, rows
-from .index_sync import INDEX_BATCH
+from . import keys, meta, rows
+from .bidi import neutralise_bidi
+from .db import Database
+from .files import write_atomically
+from .index_sync import INDEX_BATCH, IndexSync
 from .keys import CitationKeys
 from .model import PROVISIONAL_KEY_PREFIX, STAND_IN_PREFIX, Paper
 from .progress import Progress
@@ -134,3 +138,30 @@ def render(conn: sqlite3.Connection, ordered: list[int], style: str, aliases: bo
         if progress:
             progress("export", min(start + INDEX_BATCH, len(ordered)), len(ordered))
     return "\n".join(part for part in parts if part)
+
+
+def export(
+    db: Database, sync: IndexSync, ids: Sequence[int], path: Path | str | None, style: str,
+    progress: Progress | None, aliases: bool,
+) -> ExportResult:
+    """BibTeX for `ids`, written to `path` (atomically) unless it is None.
+
+    Papers without a title are left out (`left_out` names them) and get no key;
+    the others get theirs (frozen from then on). The crossref parents they name
+    are added; entries are in citation-key order (stable, diff-friendly), every
+    parent after its children. `aliases`: each other key a paper was imported
+    under is written too (biblatex's `ids`; in the BibTeX styles a copy of the
+    entry per alias)."""
+    left_out = untitled(db.conn, ids)
+    skipped = set(left_out)
+    wanted = json.dumps([pid for pid in ids if pid not in skipped])
+    if keys.unkeyed(db.conn, wanted) and not db.read_only:  # a write only when needed; read-only: untitled-N
+        with sync.write() as (conn, keyed):  # newly keyed papers are re-indexed, so `key:` finds them
+            keyed.update(keys.key_unkeyed(conn, wanted))
+    ordered = export_order(db.conn, json.loads(wanted))
+    # Bidi controls neutralised, as in every output (store/bidi.py).
+    text = neutralise_bidi(render(db.conn, ordered, style, aliases, progress))
+    if path is not None:
+        write_atomically(Path(path), text)
+    return ExportResult(text, len(ordered), rows.papers(db.conn, left_out))
+

@@ -58,6 +58,7 @@ class IndexSync:
                     from .search import PaperIndex
 
                     index = PaperIndex(self.directory / "index", read_only=self.db.read_only)
+                    index.texts = lambda pids: rows.texts(self.db.conn, pids)  # ranking reads word positions
                     if not self.db.read_only:
                         index.adopt_if_empty(lambda: meta.store_state(self.db.conn))
                     self._index = index

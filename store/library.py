@@ -24,11 +24,9 @@ import platformdirs
 
 from . import exporting, keys, meta, rows, user_state
 from .backup import backup_before_upgrade, backup_database, default_backup_path
-from .bidi import neutralise_bidi
 from .db import migrate, open_database, read_only_message
 from .errors import ImportFormatError, LibraryBusy, LibraryError, QueryError, ReadOnlyLibrary
 from .exporting import ExportResult
-from .files import write_atomically
 from .importing import BIG_IMPORT, ImportReport, ParsedInput, big_cache, import_inputs, parse_input, read_paths
 from .index_sync import IndexStatus, IndexSync
 from .listing import clean_text
@@ -252,26 +250,8 @@ class Library:
         self, ids: Sequence[int], path: Path | str | None = None, style: str = DEFAULT_STYLE,
         progress: Progress | None = None, aliases: bool = True,
     ) -> ExportResult:
-        """BibTeX for `ids`, written to `path` (atomically) unless it is None.
-
-        Papers without a title are left out (`left_out` names them) and get no key;
-        the others get theirs (frozen from then on). The crossref parents they name
-        are added; entries are in citation-key order (stable, diff-friendly), every
-        parent after its children. `aliases`: each other key a paper was imported
-        under is written too (biblatex's `ids`; in the BibTeX styles a copy of the
-        entry per alias)."""
-        left_out = exporting.untitled(self.db.conn, ids)
-        skipped = set(left_out)
-        wanted = [pid for pid in ids if pid not in skipped]
-        if self.unkeyed(wanted) and not self.read_only:  # a write only when needed; read-only: untitled-N
-            with self._sync.write() as (conn, keyed):  # newly keyed papers are re-indexed, so `key:` finds them
-                keyed.update(keys.key_unkeyed(conn, json.dumps(wanted)))
-        ordered = exporting.export_order(self.db.conn, wanted)
-        # Bidi controls neutralised, as in every output (store/bidi.py).
-        text = neutralise_bidi(exporting.render(self.db.conn, ordered, style, aliases, progress))
-        if path is not None:
-            write_atomically(Path(path), text)
-        return ExportResult(text, len(ordered), self.papers(left_out))
+        """BibTeX for `ids`, written to `path` (atomically) unless it is None (store/exporting.py)."""
+        return exporting.export(self.db, self._sync, ids, path, style, progress, aliases)
 
     def left_out_of_export(self, ids: Sequence[int]) -> list[Paper]:
         """The papers of `ids` an export leaves out (no title), to name in a warning."""

@@ -141,3 +141,14 @@ def _paper_from_row(row, lists: dict[str, dict[int, list[str]]], pid: int) -> Pa
         flags=lists["flags"].get(pid, []),
         aliases=lists["aliases"].get(pid, []),
     )
+
+
+def texts(conn: sqlite3.Connection, pids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """id -> (title, abstract): what ranking reads word positions from (one JSON value)."""
+    found = conn.execute(
+        "SELECT json_group_array(json_array(id, coalesce(title, ''), coalesce(abstract, ''))) FROM papers"
+        " WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(list(pids)),),
+    ).fetchone()[0]
+    return {pid: (title, abstract) for pid, title, abstract in json.loads(found)}
+

@@ -9,6 +9,8 @@ Modules, in the order data flows through them:
   checksums.py      size and CRC-32 of every committed file, recorded and checked (no whoosh)
   integrity.py      IndexFiles: the checksums of a commit; a failed search told as damage or the query's fault
   sets.py           queries worked out as sets of document numbers, PostingCache
+  fuzzy.py          spellings one edit away from a typed word (no whoosh)
+  ranking.py        plain-word searches ranked as a person half remembering a paper means
   parallel.py       the multi-process writer; abandoning a failed writer
   index.py          PaperIndex: open/create, update, rebuild, search, matching
   whoosh_private.py every use of a Whoosh internal, each behind a named function

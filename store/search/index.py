@@ -21,12 +21,13 @@ from . import parallel, whoosh_private
 from .integrity import IndexFiles
 from .marker import GENERATION_LOCK, GenerationMarker, try_for
 from .parsing import highlight_terms, make_parser, parse
+from .pids import SegmentPids
+from .ranking import rank, split_query
 from .schema import INDEX_SCHEMA, IndexDoc, fields_of, make_schema
 from .sets import PostingCache, docset, expanded_as_sets
 
 WRITE_LOCK_TIMEOUT_S = 30.0  # read at call time (tests lower it)
 WRITER_LIMIT_MB = 128
-MAX_CACHED_SEGMENTS = 64  # segments whose paper-id lists are kept
 DAMAGED = "the search index is damaged and must be rebuilt from the library (papers-tui reindex)"
 BUSY = "the search index is busy: another papers-tui is writing it; try again"
 log = logging.getLogger(__name__)
@@ -50,13 +51,14 @@ class PaperIndex:
         self.files = IndexFiles(directory, self.marker)  # checksums of the committed files
         self._lock = threading.RLock()
         self._searcher = None
-        self._searcher_pids = None  # (searcher, paper id by its document number)
-        self._pids_by_segment: dict[str, list[int]] = {}
+        self._pid_lists = SegmentPids()
         self._postings = PostingCache()
         self.problem: str | None = None  # why the index cannot be used (damaged), until rebuilt
         self.update_failure: str | None = None  # why the last `update` did not happen (it returned False)
         self._ix = self._open_or_create()
         self._parser = make_parser()
+        # paper ids -> {id: (title, abstract)}, from the Library: word positions for ranking.
+        self.texts: Callable[[list[int]], dict[int, tuple[str, str]]] | None = None
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -97,7 +99,7 @@ class PaperIndex:
 
     def close(self) -> None:
         with self._lock:
-            self._searcher_pids = None  # segment pid lists are kept: segments do not change
+            self._pid_lists.forget_searcher()
             if self._searcher is not None:
                 try:
                     self._searcher.close()
@@ -308,7 +310,10 @@ class PaperIndex:
                 raise self._failed(error) from error
 
     def search(self, text, limit: int | None = None) -> list[tuple[int, float]]:
-        """(paper id, score) for the query (text, or already parsed), best first."""
+        """(paper id, score) for the query (text, or already parsed), best first: plain
+        words ranked by ranking.py, the rest of the query language by Whoosh's BM25F."""
+        if isinstance(text, str) and split_query(text):
+            return self._ranked(text, limit)
         parsed = self.parse(text) if isinstance(text, str) else text
 
         def ask(searcher):
@@ -322,51 +327,36 @@ class PaperIndex:
         """Every paper id the query matches, unranked. Nothing is scored: the query is
         worked out with sets of document numbers, a segment at a time, which is many
         times faster than stepping Whoosh's matchers through tens of thousands of hits."""
+        if isinstance(text, str) and split_query(text):  # the words as ranked searches match them
+            return [pid for pid, _ in self._ranked(text, None, scored=False)]
         parsed = self.parse(text) if isinstance(text, str) else text
 
-        def ask(searcher):
-            found: list[int] = []
-            for subsearcher, _offset in whoosh_private.leaf_searchers(searcher):
-                if subsearcher.doc_count_all():  # an empty index has no segment
-                    pids = self._segment_pids(subsearcher.reader())
-                    found.extend(pids[docnum] for docnum in docset(parsed, subsearcher, self._postings))
-            return found
+        return self._querying(lambda searcher: [pids[d] for _reader, pids, docs in self._segments(searcher, parsed) for d in docs])
 
-        return self._querying(ask)
+    def _ranked(self, text: str, limit: int | None, scored: bool = True) -> list[tuple[int, float]]:
+        """Plain words (after a bracketed filter, if any) ranked by ranking.py."""
+        filter_text, words = split_query(text)
+        parsed = self.parse(filter_text) if filter_text else None
+        return self._querying(lambda searcher: rank(self._segments(searcher, parsed), words, searcher.doc_count(),
+                                                    self._postings, limit, scored, texts=self.texts))
 
-    def _segment_pids(self, reader) -> list[int]:
-        """Paper id of each document of one segment. Segments never change once
-        written (a write adds a segment), so this survives new searchers."""
-        segment_id = reader.segment().segment_id()
-        pids = self._pids_by_segment.get(segment_id)
-        if pids is None:
-            pids = [int(pid) for pid in reader.column_reader("pid")] if reader.doc_count_all() else []
-            if len(self._pids_by_segment) > MAX_CACHED_SEGMENTS:
-                self._pids_by_segment.clear()
-            self._pids_by_segment[segment_id] = pids
-        return pids
+    def _segments(self, searcher, parsed_filter) -> list[tuple]:
+        """(reader, paper ids, documents the filter allows or None) of each segment (an empty index has none)."""
+        allowed = (lambda sub: None) if parsed_filter is None else (lambda sub: docset(parsed_filter, sub, self._postings))
+        return [(sub.reader(), self._pid_lists.of_segment(sub.reader()), allowed(sub))
+                for sub in self._pid_lists.leaves(searcher)]
 
     def warm(self) -> None:
         """Load what the first search would (a background worker calls this on open)."""
         with self._lock:
             try:
-                searcher = self._get_searcher()
-                for subsearcher, _offset in whoosh_private.leaf_searchers(searcher):
-                    if subsearcher.doc_count_all():
-                        self._segment_pids(subsearcher.reader())
+                self._pid_lists.of_searcher(self._get_searcher())
             except Exception as error:  # a damaged index: searches will say so
                 log.warning("could not warm the search index: %r", error)
 
     def _pids(self, searcher) -> list[int]:
-        """Paper id by the searcher's document number: its segments' lists one after
-        the other (a segment's documents are numbered from its offset on)."""
-        if self._searcher_pids is None or self._searcher_pids[0] is not searcher:
-            pids: list[int] = []
-            for subsearcher, _offset in whoosh_private.leaf_searchers(searcher):
-                if subsearcher.doc_count_all():  # an empty index has no segment
-                    pids.extend(self._segment_pids(subsearcher.reader()))
-            self._searcher_pids = (searcher, pids)
-        return self._searcher_pids[1]
+        """Paper id by the searcher's document number (store/search/pids.py)."""
+        return self._pid_lists.of_searcher(searcher)
 
     def _failed(self, error: Exception) -> QueryError:
         """A search raised: the query's fault, or a damaged index? Whoosh refusing the

@@ -119,7 +119,7 @@ class GenerationMarker:
 
 
 def try_for(attempt: Callable[[], bool], timeout: float, delay: float = 0.1) -> bool:
-    """attempt() until it says True (True) or `timeout` seconds went by (False)."""
+    """Call `attempt` every `delay` s until it succeeds (True) or `timeout` s pass (False)."""
     deadline = time.monotonic() + timeout
     while True:
         if attempt():

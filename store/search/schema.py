@@ -10,7 +10,7 @@ from .analysis import ANALYZERS, analysed_terms
 
 # Bump INDEX_SCHEMA when make_schema() changes, so that older indexes are rebuilt
 # (the generation marker records the schema an index was made with).
-INDEX_SCHEMA = 3
+INDEX_SCHEMA = 5
 DEFAULT_FIELDS = ("title", "authors", "abstract", "tags", "note", "orgs", "comments")
 FIELD_BOOSTS = {"title": 3.0, "authors": 2.0, "tags": 2.0, "abstract": 1.0}
 FIELD_ALIASES = {
@@ -73,6 +73,8 @@ def make_schema() -> fields.Schema:
         key=fields.ID(),
         title=FastText("text", field_boost=FIELD_BOOSTS["title"]),
         authors=FastText("name", field_boost=FIELD_BOOSTS["authors"]),
+        surnames=FastText("name"),  # each author's last name, for ranking (ranking.py)
+        title_words=FastText("name"),  # the title's words as written (not stemmed), for ranking
         abstract=FastText("text"),
         tags=fields.KEYWORD(lowercase=True, commas=True, scorable=True, field_boost=FIELD_BOOSTS["tags"]),
         note=FastText("text"),
@@ -94,6 +96,8 @@ def fields_of(doc: IndexDoc) -> dict:
         "key": [doc.key, *doc.aliases] if doc.aliases else doc.key,  # a list: one term each
         "title": doc.title,
         "authors": doc.authors,
+        "surnames": surnames(doc.authors),
+        "title_words": doc.title,
         "abstract": doc.abstract,
         "tags": ",".join(doc.tags),
         "note": doc.note,
@@ -110,3 +114,13 @@ def fields_of(doc: IndexDoc) -> dict:
     if doc.doi:
         values["doi"] = doc.doi
     return values
+
+
+def surnames(authors: str) -> str:
+    """Each author's last name: `Meng, Chenlin` and `Chenlin Meng` both give Meng."""
+    names = []
+    for name in authors.split(";"):
+        name = name.strip()
+        if name:
+            names.append(name.split(",")[0].strip() if "," in name else name.split()[-1])
+    return " ; ".join(names)
