@@ -174,7 +174,7 @@ def parse_arxiv_listing(text: str, source: str) -> ParseResult:
     for number, line in _numbered_lines(text):
         match = ARXIV_LINE_RE.match(line)
         closing = _arxiv_id(match) if match else None
-        if closing and _is_comment_mention(match, current):
+        if closing and match and _is_comment_mention(match, current):
             closing = None  # "arXiv:2101.00001 is the long version": a comment citing a paper
         if closing:
             arxiv_id, rest = closing

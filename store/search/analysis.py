@@ -39,13 +39,13 @@ def term_of(kind: str, word: str) -> str | None:
     word by word gives the terms of the whole text; only positions differ, and
     `analysed_terms` renumbers them as the stop filter does."""
     cache = _term_caches[kind]
-    term = cache.get(word, False)
-    if term is False:
-        tokens = [t.text for t in _analyzer_instances[kind](word)]
-        term = tokens[0] if tokens else None
-        if len(cache) >= TERM_CACHE_LIMIT:
-            cache.clear()
-        cache[word] = term
+    if word in cache:
+        return cache[word]
+    tokens = [t.text for t in _analyzer_instances[kind](word)]
+    term = tokens[0] if tokens else None
+    if len(cache) >= TERM_CACHE_LIMIT:
+        cache.clear()
+    cache[word] = term
     return term
 
 
@@ -64,9 +64,7 @@ def analysed_terms(kind: str, text: str) -> dict[str, list[int]]:
     cache = _term_caches[kind]
     pos = None
     for index, word in enumerate(_word_patterns[kind].findall(text)):
-        term = cache.get(word, False)
-        if term is False:
-            term = term_of(kind, word)
+        term = cache[word] if word in cache else term_of(kind, word)
         if term is None:
             continue
         # The stop filter keeps the first kept word's own position, then numbers on from it.

@@ -335,7 +335,7 @@ class PaperIndex:
 
     def _ranked(self, text: str, limit: int | None, scored: bool = True) -> list[tuple[int, float]]:
         """Plain words (after a bracketed filter, if any) ranked by ranking.py."""
-        filter_text, words = split_query(text)
+        filter_text, words = split_query(text) or (None, [])
         parsed = self.parse(filter_text) if filter_text else None
         return self._querying(lambda searcher: rank(self._segments(searcher, parsed), words, searcher.doc_count(),
                                                     self._postings, limit, scored, texts=self.texts))

@@ -29,9 +29,9 @@ def parse(parser: qparser.QueryParser, text: str) -> query.Query:
         parsed = parser.parse(text)
     except Exception as error:  # Whoosh's parser has corners that raise rather than report
         raise QueryError(f"cannot understand the query: {type(error).__name__}") from error
-    error = _first_error(parsed)
-    if error:
-        raise QueryError(f"cannot understand the query: {error}")
+    problem = _first_error(parsed)
+    if problem:
+        raise QueryError(f"cannot understand the query: {problem}")
     return _without_stop_words(parsed)
 
 

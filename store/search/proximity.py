@@ -20,7 +20,8 @@ def order_counts(word_positions: list[list[int]]) -> tuple[int, int]:
 def shortest_span(word_positions: list[list[int]]) -> int:
     """Fewest positions covering one occurrence of each word (a sweep over the merged positions)."""
     events = sorted((pos, index) for index, plist in enumerate(word_positions) for pos in plist)
-    need, seen, best, left = len(word_positions), {}, math.inf, 0
+    need, best, left = len(word_positions), math.inf, 0
+    seen: dict[int, int] = {}
     for pos, index in events:
         seen[index] = seen.get(index, 0) + 1
         while len(seen) == need:

@@ -15,8 +15,10 @@ from __future__ import annotations
 import heapq
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import Any
 
 from .analysis import analysed_terms
 from .fuzzy import DEFAULT_LEXICONS, LexiconCache, one_edit_away
@@ -173,7 +175,7 @@ def add_fuzzy(reader, word: Word, cache: PostingCache, lexicons: LexiconCache) -
 
 @dataclass
 class Segment:
-    reader: object
+    reader: Any  # a Whoosh segment reader
     pids: list[int]
     words: list[Word]
     exact_hits: set[int] = field(default_factory=set)
@@ -243,9 +245,8 @@ def text_positions(segment: Segment, docs: list[int], texts: dict[int, tuple[str
 
 def positions(reader, fieldname: str, word: Word, docs: list[int]) -> dict[int, list[int]]:
     """doc -> positions of the word's exact (and, if few, prefix) terms in the field, for sorted `docs`."""
-    terms = terms_for(FIELDS[fieldname][0], word.text)[:1]
-    terms = [t.encode("utf-8") for t in terms] + word.prefix_terms.get(fieldname, [])[:20]
-    terms = list(dict.fromkeys(terms + word.fuzzy_terms.get(fieldname, [])))
+    exact = [t.encode("utf-8") for t in terms_for(FIELDS[fieldname][0], word.text)[:1]]
+    terms = list(dict.fromkeys(exact + word.prefix_terms.get(fieldname, [])[:20] + word.fuzzy_terms.get(fieldname, [])))
     found: dict[int, list[int]] = {}
     for btext in terms:
         if (fieldname, btext) not in reader:
@@ -279,8 +280,8 @@ def bonus(segment: Segment, doc: int, title_pos: list[dict], abstract_pos: list[
         placed = order_bonus(found) * (len(found) - 1) if len(found) > 1 else 0.0
         together = BONUS["all_in_title"] + (placed + BONUS["title_adjacent"] * named) / (count - 1)
         together += BONUS["title_as_typed"] * sum(as_typed(w, doc) for w in segment.words) / count
-    in_abstract = [p.get(doc) for p in abstract_pos]
-    if count > 1 and all(in_abstract):
+    in_abstract = [p[doc] for p in abstract_pos if doc in p and p[doc]]
+    if count > 1 and len(in_abstract) == len(abstract_pos):
         together = max(together, BONUS["abstract_near"] * count / shortest_span(in_abstract))
     return (extra + together) * idf_sum / max(count, 1)
 
@@ -307,8 +308,9 @@ def split_query(text: str) -> tuple[str | None, list[str]] | None:
     if words:
         return None, words
     match = _COMBINED.fullmatch(text.strip())
-    if match and plain_words(match.group(2)):
-        return match.group(1), plain_words(match.group(2))
+    after_filter = plain_words(match.group(2)) if match else None
+    if match and after_filter:
+        return match.group(1), after_filter
     return None
 
 
@@ -353,7 +355,8 @@ def ranked_block(segments: list[Segment], doc_count: int, scored: bool = True, t
         df = sum(len(s.words[index].exact_docs()) for s in segments) or sum(len(s.words[index].docs()) for s in segments)
         idf.append(math.log(1 + doc_count / (df + 0.5)))
     idf_sum = sum(idf)
-    items, unscored = [], []
+    items: list[tuple] = []
+    unscored: list[tuple] = []
     for segment in segments:
         sets = sorted((w.docs() for w in segment.words), key=len)
         if segment.allowed is not None:
@@ -362,7 +365,7 @@ def ranked_block(segments: list[Segment], doc_count: int, scored: bool = True, t
         if not scored:
             unscored.extend((0.0, segment, doc) for doc in candidates)
             continue
-        scores = first_pass(segment, candidates, idf).items()
+        scores: Iterable[tuple[int, float]] = first_pass(segment, candidates, idf).items()
         if keep is not None:  # only the best can be shown: the rest need no order
             scores = heapq.nlargest(max(RESCORED, keep), scores, key=itemgetter(1))
         items.extend((score, id(segment), doc, segment) for doc, score in scores)

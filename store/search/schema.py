@@ -91,7 +91,7 @@ def make_schema() -> fields.Schema:
 
 def fields_of(doc: IndexDoc) -> dict:
     """The Whoosh document for one paper (field name -> value)."""
-    values = {
+    values: dict[str, object] = {
         "pid": str(doc.pid),
         "key": [doc.key, *doc.aliases] if doc.aliases else doc.key,  # a list: one term each
         "title": doc.title,

@@ -59,10 +59,10 @@ def docset(parsed, searcher, cache: PostingCache) -> set[int]:
         return term_docs(reader, parsed.fieldname, parsed.text, cache)
     if kind is query.And:
         parts = sorted((docset(sub, searcher, cache) for sub in parsed.subqueries), key=len)
-        result = parts[0] if parts else set()
+        common = parts[0] if parts else set()
         for part in parts[1:]:
-            result = result & part
-        return result
+            common = common & part
+        return common
     if kind is query.Or and not parsed.minmatch:
         return set().union(*(docset(sub, searcher, cache) for sub in parsed.subqueries))
     if kind is query.Not:
