@@ -51,6 +51,11 @@ class LibraryOpened(Message):
 
 
 @dataclass
+class ReaderReady(Message):
+    """The reader shows its first view (or why the library cannot open): keys apply from now on."""
+
+
+@dataclass
 class LibraryFailed(Message):
     error: str
 

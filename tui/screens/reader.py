@@ -66,6 +66,7 @@ class ReaderScreen(TransferFlows, ReaderWorkers):
         self._undo = changes.UndoHistory()
         self._seeking: int | None = None  # n/p waiting for rows to load: the direction
         self._index_checked = False  # checked once, after the first view is shown
+        self._keys_taken = False  # keys are held by the app until the first view is shown
         self.waiting: ViewRequest | None = None  # the view (a search) held back until the rebuild is done
 
     def compose(self) -> ComposeResult:
@@ -112,6 +113,7 @@ class ReaderScreen(TransferFlows, ReaderWorkers):
     def on_library_failed(self, message: msg.LibraryFailed) -> None:
         self.detail.show_message(f"Cannot open the library in {self.directory}:\n{message.error}")
         self.notify(message.error, title="Cannot open the library", severity="error")
+        self._take_keys()
 
     def on_index_checked(self, message: msg.IndexChecked) -> None:
         if message.status != "current":
@@ -157,6 +159,7 @@ class ReaderScreen(TransferFlows, ReaderWorkers):
         self._show_current()
         if not self._index_checked:
             self._index_checked = True
+            self._take_keys()
             self._check_index()
 
     def on_view_waiting(self, message: msg.ViewWaiting) -> None:
@@ -169,6 +172,13 @@ class ReaderScreen(TransferFlows, ReaderWorkers):
 
     def on_read_failed(self, message: msg.ReadFailed) -> None:
         self.notify(message.error, title="Cannot read the library", severity="error")
+        self._take_keys()
+
+    def _take_keys(self) -> None:
+        """The keys typed while the library opened apply now, in order (tui/key_line.py)."""
+        if not self._keys_taken:
+            self._keys_taken = True
+            self.post_message(msg.ReaderReady())
 
     def on_rows_loaded(self, message: msg.RowsLoaded) -> None:
         self.paper_list.add_papers(message.papers, replace=message.replace)
