@@ -1015,7 +1015,10 @@ async def test_N_edits_the_note_and_escape_leaves_it(running, library_dir):
     await settle(pilot)
     assert app.screen.query_one(TextArea).text == "Read section 3 first.\nCompare with GANs."
     app.screen.query_one(TextArea).text = "thrown away"
-    await pilot.press("escape")
+    await pilot.press("escape")  # the editor asks first (tests/test_app_dialogs.py)
+    await settle(pilot)
+    assert isinstance(app.screen, PickScreen)
+    await pilot.press("up", "enter")  # discard the changes
     await settle(pilot)
     assert isinstance(app.screen, ReaderScreen)
     await pilot.press("q")
@@ -1139,10 +1142,7 @@ async def test_x_exports_the_view_to_the_default_file_in_the_chosen_style(runnin
     assert "Nothing to export in this view." in notifications(app)
     await pilot.press("3", "x")
     await settle(pilot)
-    await pilot.press("tab", "down", "down", "enter")  # the style: biblatex
-    await settle(pilot)
-    app.screen.query_one(Input).focus()
-    await pilot.press("enter")
+    await pilot.press("tab", "down", "down", "enter")  # the style: biblatex, and Enter exports
     await settle(pilot)
     biblatex = (tmp_path / "papers-all.bib").read_text()
     assert biblatex != text

@@ -11,9 +11,8 @@ import threading
 from textual import events
 
 from store.library import Library
-from tui import library_client
-
 from tests.test_app import SIZE, TITLES, current_title, make_library, paper_list, reader, settle, shown_titles, stored
+from tui import library_client
 from tui.app import PapersApp
 from tui.screens.prompt import PromptScreen
 from tui.widgets.search_pane import SearchPane

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from textual.message import Message
 
-from store.errors import QueryError, retry_while_busy
+from store.errors import OutputRefused, QueryError, retry_while_busy
+from store.files import output_target
 from store.library import Library, Progress
 from store.model import Paper
 
@@ -236,6 +237,21 @@ class LibraryClient:
                 return None  # the store closed under a read nobody waits for
             log.error("read failed: %r", error)
             return ReadFailed(describe(error))
+
+    def check_export_path(self, path: str) -> tuple[str, bool]:
+        """(why the app will not write an export to `path`, or ""; whether a file is there).
+
+        The store decides what may be written at all (`store.files.output_target`); the app also
+        refuses standard output and devices, which would write the BibTeX over its own screen."""
+        try:
+            kind, target = output_target(Path(path).expanduser())
+        except OutputRefused as error:
+            return str(error), False
+        except OSError as error:
+            return describe(error), False
+        if kind != "file" or target is None:
+            return f"{path}: not a file; the app writes exports to files (`papers-tui export` writes to a terminal)", False
+        return "", target.exists()
 
     # --- writes -----------------------------------------------------------------------------
 

@@ -143,6 +143,18 @@ class RowsLoaded(Message):
 
 
 @dataclass
+class ExportPathChecked(Message):
+    """Whether the app may write an export where the reader asked (LibraryClient.check_export_path)."""
+
+    paper_ids: tuple[int, ...]
+    what: str  # the papers in the reader's words, for the dialog shown again
+    path: str  # as the reader typed it
+    style: str
+    refused: str  # why the app will not write there; "" when it will
+    exists: bool  # a file is there already: replace it only if the reader says so
+
+
+@dataclass
 class RelatedLoaded(Message):
     paper: Paper
     related: list[Paper]

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer
@@ -50,6 +51,8 @@ from .views import VIEWS, View, related_view, tag_view
 if TYPE_CHECKING:
     from store.model import Paper
 
+# Narrower than this, the footer is compact (see on_resize).
+FULL_FOOTER_WIDTH = 100
 # The app waits this long on exit for the last changes to be written.
 SHUTDOWN_WAIT_S = 30.0
 
@@ -83,6 +86,14 @@ class ReaderScreen(TransferFlows, SearchFlow, ReaderWorkers):
             yield DetailPane(id="detail-pane")
         yield WorkIndicator(id="work-indicator")
         yield Footer()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Narrow, the footer drops its padding and the palette's key (^p is in the help) and so
+        # keeps `? Help` and `q Quit` in sight.
+        footer, narrow = self.query_one(Footer), event.size.width < FULL_FOOTER_WIDTH
+        if footer.compact != narrow:
+            footer.compact, footer.show_command_palette = narrow, not narrow
+            footer.refresh(recompose=True)
 
     @property
     def paper_list(self) -> PaperList:
