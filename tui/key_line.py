@@ -26,9 +26,9 @@ from time import monotonic
 from typing import Generic, TypeVar
 
 from textual import events
-from textual.app import App
+from textual.app import App, ScreenError
 from textual.binding import Binding
-from textual.message_pump import MessagePump
+from textual.widget import Widget
 
 ReturnType = TypeVar("ReturnType")
 
@@ -52,7 +52,7 @@ class OrderedKeysApp(App[ReturnType], Generic[ReturnType]):
         self._key_on_way: events.Key | None = None  # the last key forwarded, until it has settled
         self._key_since = 0.0  # when it was forwarded
         self._key_done_at: float | None = None  # when its bindings ran, or a widget took it
-        self._key_targets: OrderedDict[int, tuple[events.Key, MessagePump]] = OrderedDict()
+        self._key_targets: OrderedDict[int, tuple[events.Key, Widget]] = OrderedDict()
         self._watching = False  # a timer looks at the key on its way
         self._priority_keys: set[str] | None = None
 
@@ -96,7 +96,10 @@ class OrderedKeysApp(App[ReturnType], Generic[ReturnType]):
 
     async def _forward_key(self, key: events.Key) -> None:
         self._key_on_way, self._key_since, self._key_done_at = key, monotonic(), None
-        target = self.focused or self.screen
+        target = self._focus_target()
+        if target is None:  # the app is closing: the key has nowhere to go
+            self._key_on_way = None
+            return
         await super().on_event(key)  # a priority binding runs, or the key is posted to `target`
         if not key.is_forwarded:
             self._key_done_at = monotonic()
@@ -113,8 +116,8 @@ class OrderedKeysApp(App[ReturnType], Generic[ReturnType]):
         """The key went up from its widget untaken: its bindings run here, from the focused
         widget up. Unless the focus moved since it was forwarded: then it starts over there."""
         _key, target = self._key_targets.pop(id(key), (key, None))
-        focused = self.focused or self.screen
-        if target is not None and focused is not target:
+        focused = self._focus_target()
+        if target is not None and focused is not None and focused is not target:
             again = events.Key(key.key, key.character)
             if key is self._key_on_way:
                 self._key_on_way = again
@@ -126,7 +129,14 @@ class OrderedKeysApp(App[ReturnType], Generic[ReturnType]):
             self._key_done_at = monotonic()
             self._check_key_on_way()
 
-    def _remember_target(self, key: events.Key, target: MessagePump) -> None:
+    def _focus_target(self) -> Widget | None:
+        """Where the App forwards a key now: the focused widget, else the screen."""
+        try:
+            return self.focused or self.screen
+        except ScreenError:
+            return None
+
+    def _remember_target(self, key: events.Key, target: Widget) -> None:
         self._key_targets[id(key)] = (key, target)  # the key is kept, so its id is not reused
         while len(self._key_targets) > REMEMBERED_KEYS:
             self._key_targets.popitem(last=False)
@@ -162,8 +172,11 @@ class OrderedKeysApp(App[ReturnType], Generic[ReturnType]):
 
     def _settled(self) -> bool:
         """Every message of the app and its screen handled: what the key set off is done."""
-        nodes = [self, *self.screen.walk_children(with_self=True)]
-        return not any(node.message_queue_size for node in nodes)
+        try:
+            screen = self.screen
+        except ScreenError:  # the app is closing: nothing is waited for
+            return True
+        return not any(node.message_queue_size for node in [self, *screen.walk_children(with_self=True)])
 
     def _release_next_key(self) -> None:
         if self._keys_ready and self._key_on_way is None and self._key_released is None and self._held_keys:
