@@ -9,10 +9,11 @@ that opens a dialog (`t`, `x`, `i`) went the same way. And keys typed while the 
 reached a list with no papers.
 
 `OrderedKeysApp` keeps the keys in one line:
-- a key is forwarded when the one before it has settled: every queue of the app and its screen
-  is empty, so its bindings have run (or a widget took it) and what it set off is done (a dialog
-  it opened is up and focused). A keystroke typed alone waits for nothing, nor does a letter
-  behind another that the focused field takes as text;
+- a key is forwarded when the one before it has settled: a round of callbacks queued behind
+  every message of the app and its screen has run and found every queue empty, so its bindings
+  have run (or a widget took it) and what it set off is done (a dialog it opened is up and
+  focused). A keystroke typed alone waits for nothing, nor does a letter behind another that the
+  focused field takes as text;
 - a key that comes back up to the App from a widget that has lost the focus since starts again
   at the widget focused now, in place of running bindings that are not the focused widget's;
 - until `keys_ready()` (the reader's first view is on screen) keys are held, then replayed in
@@ -22,22 +23,24 @@ reached a list with no papers.
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from time import monotonic
+from functools import partial
 from typing import Generic, TypeVar
 
 from textual import events
 from textual.app import App, ScreenError
 from textual.binding import Binding
+from textual.message_pump import MessagePump
 from textual.widget import Widget
 
 ReturnType = TypeVar("ReturnType")
 
-# How often the key on its way is looked at, while keys wait behind it.
-SETTLE_POLL_S = 0.001
-# When messages keep coming (an import's progress), the queues may never all be empty at once:
-# then a key lets the next one go this long after its bindings ran, or after it was forwarded.
-KEY_LIMIT_S = 2.0
-EFFECTS_LIMIT_S = 0.1
+# Whether a key has settled is seen in rounds: a callback queued behind every message of the app
+# and its screen; when all have run, everything queued before has been handled. A round that
+# ends with every queue empty means the key and what it set off are done. When messages keep
+# coming (an import's progress) rounds may never end quiet: the next key goes after MAX_ROUNDS;
+# and a key whose round never ends (a widget closed with a callback in its queue) after KEY_LIMIT_S.
+MAX_ROUNDS = 50
+KEY_LIMIT_S = 3.0
 # Keys forwarded and not back yet, remembered with the widget they went to (most are taken by a
 # widget and never come back: only the last ones are kept).
 REMEMBERED_KEYS = 64
@@ -50,10 +53,10 @@ class OrderedKeysApp(App[ReturnType], Generic[ReturnType]):
         self._held_keys: deque[events.Key] = deque()
         self._key_released: events.Key | None = None  # a held key posted back to the app: its turn
         self._key_on_way: events.Key | None = None  # the last key forwarded, until it has settled
-        self._key_since = 0.0  # when it was forwarded
-        self._key_done_at: float | None = None  # when its bindings ran, or a widget took it
         self._key_targets: OrderedDict[int, tuple[events.Key, Widget]] = OrderedDict()
-        self._watching = False  # a timer looks at the key on its way
+        self._round: object | None = None  # the round under way (see MAX_ROUNDS)
+        self._round_callbacks = 0  # its callbacks not run yet
+        self._rounds = 0  # rounds run for the key on its way
         self._priority_keys: set[str] | None = None
 
     def keys_ready(self) -> None:
@@ -79,12 +82,10 @@ class OrderedKeysApp(App[ReturnType], Generic[ReturnType]):
             await super().on_event(event)  # quitting never waits for the library
         elif self._must_wait():
             self._held_keys.append(event)
-            self._watch_key_on_way()
         else:
             await self._forward_key(event)
 
     def _must_wait(self) -> bool:
-        self._check_key_on_way()
         busy = self._key_on_way is not None or self._key_released is not None or bool(self._held_keys)
         return busy or not self._keys_ready
 
@@ -95,22 +96,19 @@ class OrderedKeysApp(App[ReturnType], Generic[ReturnType]):
         return key.key in self._priority_keys
 
     async def _forward_key(self, key: events.Key) -> None:
-        self._key_on_way, self._key_since, self._key_done_at = key, monotonic(), None
         target = self._focus_target()
         if target is None:  # the app is closing: the key has nowhere to go
-            self._key_on_way = None
             return
+        self._key_on_way, self._rounds = key, 0
         await super().on_event(key)  # a priority binding runs, or the key is posted to `target`
-        if not key.is_forwarded:
-            self._key_done_at = monotonic()
-        elif target is self.focused and target.check_consume_key(key.key, key.character):
+        if key.is_forwarded and target is self.focused and target.check_consume_key(key.key, key.character):
             # The focused field takes it as text: the next key goes there too, behind it.
-            self._key_on_way = None
-            self._release_next_key()
+            self._key_settled()
             return
-        else:
+        if key.is_forwarded:
             self._remember_target(key, target)
-        self._check_key_on_way()
+        self.set_timer(KEY_LIMIT_S, partial(self._key_overdue, key))
+        self._start_round()
 
     async def _key_came_back(self, key: events.Key) -> None:
         """The key went up from its widget untaken: its bindings run here, from the focused
@@ -125,9 +123,6 @@ class OrderedKeysApp(App[ReturnType], Generic[ReturnType]):
             focused._forward_event(again)  # as App.on_event forwards a key (marked forwarded)
             return
         await super().on_event(key)
-        if key is self._key_on_way:
-            self._key_done_at = monotonic()
-            self._check_key_on_way()
 
     def _focus_target(self) -> Widget | None:
         """Where the App forwards a key now: the focused widget, else the screen."""
@@ -141,42 +136,46 @@ class OrderedKeysApp(App[ReturnType], Generic[ReturnType]):
         while len(self._key_targets) > REMEMBERED_KEYS:
             self._key_targets.popitem(last=False)
 
-    def _check_key_on_way(self) -> None:
-        """Let the next key go once the key on its way is done and its effects have settled."""
-        key = self._key_on_way
-        if key is None:
+    def _start_round(self) -> None:
+        """Queue a callback behind every message of the app and its screen (see MAX_ROUNDS)."""
+        if self._key_on_way is None or self._round is not None:
             return
-        now = monotonic()
-        # Settled: no queue holds the key or anything it set off (a widget took it, or it ran).
-        if self._settled():
-            going_on = False
-        elif self._key_done_at is None:
-            going_on = now - self._key_since < KEY_LIMIT_S
+        self._rounds += 1
+        self._round = round_ = object()
+        self._round_callbacks = sum(node.call_later(self._round_callback, round_) for node in self._settle_nodes())
+        if not self._round_callbacks:
+            self._round_over()
+
+    def _round_callback(self, round_: object) -> None:
+        if round_ is self._round:
+            self._round_callbacks -= 1
+            if not self._round_callbacks:
+                self._round_over()
+
+    def _round_over(self) -> None:
+        self._round = None
+        quiet = not any(node.message_queue_size for node in self._settle_nodes())
+        if quiet or self._rounds >= MAX_ROUNDS:
+            self._key_settled()
         else:
-            going_on = now - self._key_done_at < EFFECTS_LIMIT_S
-        if going_on:
-            if self._held_keys:  # nobody waits otherwise: the next key looks for itself
-                self._watch_key_on_way()
-            return
+            self._start_round()
+
+    def _key_overdue(self, key: events.Key) -> None:
+        if key is self._key_on_way:
+            self._round = None
+            self._key_settled()
+
+    def _key_settled(self) -> None:
         self._key_on_way = None
         self._release_next_key()
 
-    def _watch_key_on_way(self) -> None:
-        if self._key_on_way is not None and not self._watching:
-            self._watching = True
-            self.set_timer(SETTLE_POLL_S, self._watch_fired)
-
-    def _watch_fired(self) -> None:
-        self._watching = False
-        self._check_key_on_way()
-
-    def _settled(self) -> bool:
-        """Every message of the app and its screen handled: what the key set off is done."""
+    def _settle_nodes(self) -> list[MessagePump]:
+        """The app and every node of its screen: where what a key sets off is handled."""
         try:
             screen = self.screen
         except ScreenError:  # the app is closing: nothing is waited for
-            return True
-        return not any(node.message_queue_size for node in [self, *screen.walk_children(with_self=True)])
+            return []
+        return [self, *screen.walk_children(with_self=True)]
 
     def _release_next_key(self) -> None:
         if self._keys_ready and self._key_on_way is None and self._key_released is None and self._held_keys:
