@@ -57,6 +57,7 @@ class OrderedKeysApp(App[ReturnType], Generic[ReturnType]):
         self._round: object | None = None  # the round under way (see MAX_ROUNDS)
         self._round_callbacks = 0  # its callbacks not run yet
         self._rounds = 0  # rounds run for the key on its way
+        self._keys_forwarded = 0  # numbers the key on its way (even once re-routed)
         self._priority_keys: set[str] | None = None
 
     def keys_ready(self) -> None:
@@ -100,6 +101,7 @@ class OrderedKeysApp(App[ReturnType], Generic[ReturnType]):
         if target is None:  # the app is closing: the key has nowhere to go
             return
         self._key_on_way, self._rounds = key, 0
+        self._keys_forwarded += 1
         await super().on_event(key)  # a priority binding runs, or the key is posted to `target`
         if key.is_forwarded and target is self.focused and target.check_consume_key(key.key, key.character):
             # The focused field takes it as text: the next key goes there too, behind it.
@@ -107,7 +109,7 @@ class OrderedKeysApp(App[ReturnType], Generic[ReturnType]):
             return
         if key.is_forwarded:
             self._remember_target(key, target)
-        self.set_timer(KEY_LIMIT_S, partial(self._key_overdue, key))
+        self.set_timer(KEY_LIMIT_S, partial(self._key_overdue, self._keys_forwarded))
         self._start_round()
 
     async def _key_came_back(self, key: events.Key) -> None:
@@ -160,8 +162,8 @@ class OrderedKeysApp(App[ReturnType], Generic[ReturnType]):
         else:
             self._start_round()
 
-    def _key_overdue(self, key: events.Key) -> None:
-        if key is self._key_on_way:
+    def _key_overdue(self, number: int) -> None:
+        if self._key_on_way is not None and number == self._keys_forwarded:
             self._round = None
             self._key_settled()
 
