@@ -351,7 +351,7 @@ async def measure_keys(s: Session, runs: int, db_path: Path) -> dict:
     await settle(s.pilot)
     samples: dict[str, list[dict]] = {"star": [], "read": [], "tag": []}
     for run in range(runs):
-        for press in range(PRESSES):
+        for _press in range(PRESSES):
             samples["star"].append(await time_toggle(s, "s", "starred", db_path))
             samples["read"].append(await time_toggle(s, "r", "read", db_path))
         for number in range(TAGS):

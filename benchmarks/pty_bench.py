@@ -203,7 +203,7 @@ def hit_texts(library_dir: Path, queries: list[str]) -> list[str]:
 
 def run_searches(terminal: Terminal, queries: list[str], hits: list[str]) -> None:
     """Type each query into the search, wait for its hit count, go to the results, clear."""
-    for query, hit_text in zip(queries, hits):
+    for query, hit_text in zip(queries, hits, strict=True):
         terminal.send(b"/")
         terminal.wait_quiet()
         since = len(terminal.output)

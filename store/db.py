@@ -8,18 +8,21 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-from .errors import LibraryBusy, ReadOnlyLibrary, SchemaError
+from .errors import LibraryBusy, ReadOnlyLibrary, SchemaError, StorageError
+from .recovery import restore_hint
 
 BUSY_TIMEOUT_MS = 10_000
+UPGRADE_WAIT_S = 300  # another process backing up an old library before upgrading it
 
 # Append only: a migration, once released, never changes. Each runs in its own
 # transaction and bumps PRAGMA user_version to its number. `Library` passes a
-# `before_upgrade` hook that backs the file up first (store/safety.py).
+# `before_upgrade` hook that backs the file up first (store/backup.py).
 # Before adding migration N+1, keep a library of version N: run
 # `python tests/data/old_libraries/build.py` (it writes vN.sqlite3 and its
 # expected contents); tests/test_reliability_migrations.py opens every one.
@@ -110,6 +113,28 @@ MIGRATIONS: list[str] = [
     CREATE INDEX papers_read_date ON papers(read, date);
     CREATE INDEX papers_starred_date ON papers(starred, date);
     """,
+    # 3: curating: every key a paper was known by, flagged guesses, dismissed
+    # papers, fields the user edited, and each source record kept whole (unmerge)
+    """
+    CREATE TABLE aliases (
+        key TEXT PRIMARY KEY,
+        paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        added TEXT NOT NULL
+    );
+    CREATE INDEX aliases_paper ON aliases(paper_id);
+    CREATE TABLE paper_flags (
+        paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        reason TEXT NOT NULL,
+        source TEXT,
+        line INTEGER,
+        added TEXT NOT NULL,
+        PRIMARY KEY (paper_id, reason)
+    );
+    ALTER TABLE papers ADD COLUMN dismissed_at TEXT;
+    ALTER TABLE papers ADD COLUMN user_fields TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE sources ADD COLUMN record TEXT;
+    CREATE INDEX papers_dismissed ON papers(dismissed_at) WHERE dismissed_at IS NOT NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -183,6 +208,44 @@ class Database:
         self._local = threading.local()
 
 
+def open_database(path: Path, read_only: bool | None = None) -> Database:
+    """The database of a library: its directory made when it can be written; a library
+    that does not exist and cannot be made is a ReadOnlyLibrary error."""
+    database = Database(path, read_only=read_only)
+    if not database.read_only:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    elif not Path(path).exists():
+        raise ReadOnlyLibrary(f"there is no library in {Path(path).parent}, and it cannot be made: it is read-only")
+    return database
+
+
+@contextmanager
+def storage_errors(path: Path):
+    """For a caller at the edge (the CLI): a SQLite error that escapes, a damaged file
+    or a full disk, becomes a `StorageError` naming the file, so the caller needs no
+    `sqlite3` to catch it. (Inside the store sqlite3's own errors pass through.)"""
+    try:
+        yield
+    except sqlite3.Error as error:
+        raise StorageError(storage_message(path, error)) from error
+
+
+# SQLite's primary result codes for a damaged file and for one that is not a database.
+_DAMAGED_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
+_DAMAGED_WORDS = ("malformed", "not a database")  # their messages, for an error that carries no code
+
+
+def storage_message(path: Path, error: sqlite3.Error) -> str:
+    """One line: the file, SQLite's reason (its first line, shortened: never a long SQL
+    fragment), and for a damaged file what to do about it."""
+    reason = (str(error).splitlines() or [type(error).__name__])[0][:200]
+    code = getattr(error, "sqlite_errorcode", None)
+    damaged = code & 0xFF in _DAMAGED_CODES if code else any(words in reason for words in _DAMAGED_WORDS)
+    if damaged:
+        return f"{path}: the database is damaged ({reason}); {restore_hint(Path(path).parent)}"
+    return f"{path}: {reason}"
+
+
 def busy_or(error: sqlite3.OperationalError) -> Exception:
     """`LibraryBusy` when another connection held the lock past the busy timeout,
     `ReadOnlyLibrary` when the file turned out not writable, else the error itself:
@@ -205,8 +268,11 @@ def writable(path: Path) -> bool:
     files (SQLite's -wal and -shm, the index) and the file, if there, be writable.
     os.access asks the kernel: a read-only mount says no even to root."""
     directory = Path(path).parent
-    if not directory.exists():
-        return True  # a new library: making it is what fails, with its own message
+    if not directory.exists():  # a new library: can its directory be made?
+        parent = directory.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        return os.access(parent, os.W_OK)
     if not os.access(directory, os.W_OK):
         return False
     return not Path(path).exists() or os.access(path, os.W_OK)
@@ -225,10 +291,24 @@ def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
     )
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA journal_mode = WAL")
+    _use_wal(conn)
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL once per file. The switch needs the file to itself, and SQLite
+    does not wait for it with the busy handler: two processes opening an old
+    library at once saw "database is locked" here. So it waits itself."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise busy_or(error) from error
+            time.sleep(0.02)  # another process holds the file for a moment (its own switch)
 
 
 def connect_read_only(path: Path) -> sqlite3.Connection:
@@ -299,7 +379,7 @@ def migrate(conn: sqlite3.Connection, before_upgrade: Callable[[int], None] | No
             "which needs write access; it is read-only here"
         )
     if start and start < SCHEMA_VERSION and before_upgrade:
-        before_upgrade(start)
+        _back_up_under_lock(conn, start, before_upgrade)
     for number in range(start + 1, SCHEMA_VERSION + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -312,6 +392,30 @@ def migrate(conn: sqlite3.Connection, before_upgrade: Callable[[int], None] | No
             raise
         conn.commit()
     return start
+
+
+def _back_up_under_lock(conn: sqlite3.Connection, start: int, before_upgrade: Callable[[int], None]) -> None:
+    """The backup of an old library is taken holding the write lock, and only if
+    it is still old: a second process opening it at once waits, then backs up an
+    old file too or finds it upgraded; never copies an upgraded file over the
+    first one's backup (which happened when both chose the same stamped name).
+    A backup of a big library outlasts the busy timeout: waiting goes on for
+    UPGRADE_WAIT_S, as long as the other process is backing up."""
+    deadline = time.monotonic() + UPGRADE_WAIT_S
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            break
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise busy_or(error) from error
+    try:
+        if schema_version(conn) == start:
+            before_upgrade(start)
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
 
 
 def _statements(script: str) -> list[str]:

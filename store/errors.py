@@ -25,6 +25,11 @@ class LibraryBusy(LibraryError):
     is safe to try again: `retry_while_busy` does."""
 
 
+class StorageError(LibraryError):
+    """The database file cannot be read or written: damaged, not a database, a
+    full disk (`db.storage_errors` raises it, naming the file)."""
+
+
 class OutputRefused(LibraryError):
     """An output path papers-tui will not write to: empty, a directory, a socket,
     a block device. Raised before anything is written (store/files.py)."""

@@ -32,13 +32,14 @@ ACL_ID_RE = re.compile(r"^(?:\d{4}\.[a-z\d]+-[a-z\d]+\.\d+|[A-Z]\d{2}-\d{4})$")
 BIBTEX_ENTRY_RE = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.MULTILINE)
 
 
-def read_input(path: str) -> tuple[str, str]:
-    """The text of `path` ('-' is stdin) and the name to report it by."""
+def read_input(path: str, notes: list[str] | None = None) -> tuple[str, str]:
+    """The text of `path` ('-' is stdin) and the name to report it by; `notes`
+    gains what is worth saying about how it was read (a Latin-1 .bib)."""
     if path == "-":
         data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
         if len(data) > MAX_INPUT_BYTES:
             raise ImportFormatError("<stdin>", None, f"input is over the limit of {MAX_INPUT_BYTES // 2**20} MiB")
-        return decode(data, "<stdin>"), "<stdin>"
+        return decode(data, "<stdin>", notes), "<stdin>"
     file = Path(path)
     if not file.exists():
         raise ImportFormatError(path, None, "no such file")
@@ -56,11 +57,14 @@ def read_input(path: str) -> tuple[str, str]:
         raise ImportFormatError(path, None, f"cannot read: {error.strerror}") from error
     if len(data) > MAX_INPUT_BYTES:
         raise ImportFormatError(path, None, f"file is over the limit of {MAX_INPUT_BYTES // 2**20} MiB")
-    return decode(data, path), path
+    return decode(data, path, notes), path
 
 
-def decode(data: bytes, source: str) -> str:
-    """UTF-8 text, or an error naming the line of the first bad byte."""
+def decode(data: bytes, source: str, notes: list[str] | None = None) -> str:
+    """UTF-8 text, or an error naming the line of the first bad byte.
+
+    A BibTeX file that is not UTF-8 is read as Latin-1 (bibtex reads bytes, and
+    older .bib files, IEEEtran's among them, are Latin-1); `notes` says so."""
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise ImportFormatError(source, line, "binary data (NUL byte): not a text file")
@@ -68,11 +72,23 @@ def decode(data: bytes, source: str) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise ImportFormatError(source, line, "not valid UTF-8 text") from error
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+        text = data.decode("latin-1")
+        if not BIBTEX_ENTRY_RE.search(text):
+            raise ImportFormatError(source, line, "not valid UTF-8 text") from error
+        if notes is not None:
+            notes.append(f"not valid UTF-8 (first at line {line}): read as Latin-1")
+    return normalise_newlines(text)
+
+
+def normalise_newlines(text: str) -> str:
+    """One newline for every input: a file's CRLF and a terminal paste's CR
+    (the `^` of every line pattern, BibTeX's and the listings', needs `\n`)."""
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def detect_format(text: str) -> str | None:
+    """The format of an input, the same for a file, stdin and a paste (text
+    whose newlines `normalise_newlines` made one)."""
     stripped = text.lstrip()
     if not stripped:
         return None
@@ -87,10 +103,16 @@ def parse_text(text: str, source: str, fmt: str | None = None, bib_macros: dict[
     """Parse one input; raises ImportFormatError on anything it cannot take.
 
     `bib_macros` carries BibTeX `@string`s across files (and is added to)."""
+    text = normalise_newlines(text)
     if not text.strip():
         raise ImportFormatError(source, None, "empty input: nothing to import")
     fmt = fmt or detect_format(text)
     if fmt is None:
+        if text.lstrip().startswith("["):
+            raise ImportFormatError(
+                source, 1, "a JSON array (`list --json`) is for reading; import takes JSON lines, "
+                "such as `papers-tui list --format jsonl` writes"
+            )
         raise ImportFormatError(
             source, 1, "not a format papers-tui knows (listing cards, abstracts, arXiv listing, BibTeX or JSON lines)"
         )
@@ -156,6 +178,7 @@ def sanitise_record(record: PaperRecord) -> None:
     record.orgs = [o for o in (" ".join(clean_text(o).split()) for o in record.orgs) if o]
     record.comments = [c for c in (" ".join(clean_text(c).split()) for c in record.comments) if c]
     record.tags = [t for t in (" ".join(clean_text(t).split()) for t in record.tags) if t]  # limits check commas
+    record.flags = list(dict.fromkeys(f for f in (" ".join(clean_text(f).split()) for f in record.flags) if f))
     record.note = clean_text(record.note)
     record.extra = {clean_text(k): clean_text(v) for k, v in record.extra.items()}
 
@@ -163,15 +186,16 @@ def sanitise_record(record: PaperRecord) -> None:
 # --- JSON lines --------------------------------------------------------------------------
 
 # Fields of a JSON line and the JSON type each must have (null is always "not given").
-JSON_TEXT_FIELDS = ("title", "date", "abstract", "venue", "url", "doi", "arxiv_id", "category", "id", "note", "key")
-JSON_LIST_FIELDS = ("authors", "orgs", "comments", "categories", "tags")
+JSON_TEXT_FIELDS = ("title", "date", "abstract", "venue", "url", "doi", "arxiv_id", "category", "id", "note", "key",
+                    "entry_type", "read_at", "starred_at")
+JSON_LIST_FIELDS = ("authors", "orgs", "comments", "categories", "tags", "flags")
 JSON_BOOL_FIELDS = ("authors_truncated", "has_code", "read", "starred")
 
 
 def parse_jsonl(text: str, source: str) -> ParseResult:
-    """One paper per line. A line that is not JSON refuses the file (it is broken,
-    or not JSON lines at all); a line with a field of the wrong type is skipped
-    and reported with the field, and the others are imported."""
+    """One paper per line. A line that is not JSON, or has a field of the wrong
+    type, is skipped and reported with its line (and the field), and the others
+    are imported; a file with no readable line is an error (`parse_text`)."""
     result = ParseResult()
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -179,9 +203,11 @@ def parse_jsonl(text: str, source: str) -> ParseResult:
         try:
             data = json.loads(line)
         except json.JSONDecodeError as error:
-            raise ImportFormatError(source, number, f"not valid JSON: {error.msg} (column {error.colno})") from error
-        except RecursionError as error:  # arrays nested thousands deep
-            raise ImportFormatError(source, number, "not valid JSON: nested too deep") from error
+            result.skipped.append(Skip(number, f"not valid JSON: {error.msg} (column {error.colno})"))
+            continue
+        except RecursionError:  # arrays nested thousands deep
+            result.skipped.append(Skip(number, "not valid JSON: nested too deep"))
+            continue
         try:
             if not isinstance(data, dict):
                 raise ImportFormatError(source, number, f"expected a JSON object, not {_json_type(data)}")
@@ -230,6 +256,13 @@ def record_from_json(data: dict, source: str, line: int) -> PaperRecord:
     record.starred = data.get("starred") is True
     record.note = text("note") or ""
     record.key = text("key")
+    # What only `list --format jsonl` writes: BibTeX's own fields, the user's
+    # times, and the doubts of the import the paper first came from.
+    record.entry_type = text("entry_type")
+    record.extra = dict(data.get("extra") or {})
+    record.read_at = text("read_at") if record.read else None
+    record.starred_at = text("starred_at") if record.starred else None
+    record.flags = text_list("flags")
     return record
 
 
@@ -251,6 +284,9 @@ def _check_json_types(data: dict, source: str, line: int) -> None:
         value = data.get(name)
         if value is not None and not isinstance(value, bool):
             raise ImportFormatError(source, line, f"field {name!r} should be true or false, not {_json_type(value)}")
+    extra = data.get("extra")
+    if extra is not None and not (isinstance(extra, dict) and all(isinstance(v, str) for v in extra.values())):
+        raise ImportFormatError(source, line, f"field 'extra' should be an object of text, not {_json_type(extra)}")
 
 
 def _json_type(value) -> str:

@@ -9,10 +9,9 @@ beside them), and each has a function that raises an error naming it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from .errors import ImportFormatError, LimitExceeded, QueryError
+from .errors import LimitExceeded, QueryError
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,12 @@ Three shapes are recognised (see docs/usage.md for examples):
   the author list (` et al.` when cut, ` · org, org` at the end), then the abstract;
 * abstracts: `Abstract:` and one abstract a line, no title;
 * arxiv: one abstract a line; `arXiv:YYMM.NNNNN` closes the paper before it and
-  stands glued to the start of the next abstract; short lines in between are
-  comments on the paper before them; the last line holds only the last id.
+  stands glued to the start of the next abstract; every line in between is a
+  comment on the paper before it; the last line holds only the last id.
+
+One entry that cannot be read never refuses the file: it is imported with a best
+guess and `flags` saying why, or skipped and reported in `ParseResult.skipped`.
+Only a file in which nothing can be read raises ImportFormatError.
 """
 
 from __future__ import annotations
@@ -16,29 +20,22 @@ import re
 import unicodedata
 from datetime import datetime
 
+from .byline import GROUP_WORDS, read_byline, split_byline  # noqa: F401  (public here since before byline.py)
 from .model import ImportFormatError, PaperRecord, ParseResult, Skip, full_category
 
 MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
+# The category is arXiv's short code (CL) or, outside cs/stat/eess, its full form (q-bio.NC, quant-ph).
 CARD_META_RE = re.compile(
-    rf"^(?P<cat>[A-Za-z]{{1,8}}(?:\.[A-Za-z]{{2}})?)?(?P<date>(?:{MONTHS})[a-z]*\.? \d{{1,2}}, \d{{4}})(?P<code>Code)?\s*$"
+    r"^(?P<cat>[A-Za-z]{1,8}(?:\.[A-Za-z]{2})?|[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?)?"
+    rf"(?P<date>(?:{MONTHS})[a-z]*\.? \d{{1,2}}, \d{{4}})(?P<code>Code)?\s*$"
 )
-ARXIV_LINE_RE = re.compile(r"^arXiv:(?P<id>\d{4}\.\d{4,5})(?:v\d+)?(?P<rest>.*)$")
+# Ids from 2015 (1501.) on have five digits after the dot, older ones four: the
+# length is known, so an abstract that starts with digits ("3D scenes…") stays whole.
+ARXIV_LINE_RE = re.compile(r"^arXiv:(?P<id>(?P<yymm>\d{4})\.\d{4,5})(?P<rest>.*)$")
+ARXIV_VERSION_RE = re.compile(r"^v\d+(?![a-z])")
 ABSTRACT_PREFIX = "Abstract:"
-# In an arXiv listing a line inside a paper is a comment (venue, pages); one longer
-# than this is an abstract whose paper lost its closing id.
-COMMENT_MAX_CHARS = 300
+# Before the first id, a line shorter than this is page furniture, not the first abstract.
 MIN_ABSTRACT_CHARS = 100
-
-# Author-name pieces that are lowercase: particles and the words of group authors.
-PARTICLES = {
-    "van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du", "la", "le",
-    "bin", "ibn", "al", "el", "ten", "ter", "y", "zu", "af", "st.",
-}
-GROUP_WORDS = {
-    "workshop", "collaboration", "team", "consortium", "initiative", "project", "community",
-    "group", "lab", "committee", "contributors", "organizers",
-}
-NAME_PREFIXES = ("Mc", "Mac", "O'", "O’", "D'", "D’", "Le", "La", "De", "Di", "Da", "Van", "Von")
 
 
 def detect_shape(text: str) -> str | None:
@@ -74,6 +71,7 @@ def _numbered_lines(text: str) -> list[tuple[int, str]]:
 
 
 def parse_cards(text: str, source: str) -> ParseResult:
+    """Cards of three lines; a card whose first line is not readable is skipped up to the next card."""
     result = ParseResult()
     lines = _numbered_lines(text)
     i = 0
@@ -81,106 +79,62 @@ def parse_cards(text: str, source: str) -> ParseResult:
         number, meta_line = lines[i]
         meta = CARD_META_RE.match(meta_line)
         if not meta:
-            raise ImportFormatError(
-                source, number, f"expected a card's first line (category and date, like 'CLMar 22, 2023'), got {meta_line[:60]!r}"
-            )
-        if i + 1 >= len(lines) or CARD_META_RE.match(lines[i + 1][1]):
-            raise ImportFormatError(source, number, "card is cut short: no title and authors line after it")
-        byline_number, byline = lines[i + 1]
-        abstract = None
-        step = 2
-        if i + 2 < len(lines) and not CARD_META_RE.match(lines[i + 2][1]):
-            abstract = lines[i + 2][1]
-            step = 3
-        record = _card_record(meta, byline, source, byline_number)
-        record.abstract = abstract
-        record.line = number
-        result.records.append(record)
-        i += step
+            following = _next_card(lines, i + 1)
+            reason = f"expected a card's first line (category and date, like 'CLMar 22, 2023'), got {meta_line[:60]!r}"
+            result.skipped.append(Skip(number, reason + _span(lines, i, following)))
+            i = following
+            continue
+        following = _next_card(lines, i + 1)
+        body = [line for _, line in lines[i + 1 : min(following, i + 3)]]
+        if not body:
+            result.skipped.append(Skip(number, "card is cut short: no title and authors line after it"))
+        else:
+            result.records.append(_card_record(meta, body, number))
+        if i + 3 < following:  # lines past the abstract: a card whose first line is unreadable
+            stray_number, stray = lines[i + 3]
+            reason = f"expected a card's first line (category and date, like 'CLMar 22, 2023'), got {stray[:60]!r}"
+            result.skipped.append(Skip(stray_number, reason + _span(lines, i + 3, following)))
+        i = following
+    if not result.records:
+        first = result.skipped[0]
+        raise ImportFormatError(source, first.line, f"no card could be read: {first.reason}")
     return result
 
 
-def _card_record(meta: re.Match, byline: str, source: str, line: int) -> PaperRecord:
-    title, authors, truncated, orgs = split_byline(byline)
-    if not title or not authors:
-        raise ImportFormatError(source, line, f"cannot tell the title from the authors in {byline[:80]!r}")
+def _next_card(lines: list[tuple[int, str]], start: int) -> int:
+    for index in range(start, len(lines)):
+        if CARD_META_RE.match(lines[index][1]):
+            return index
+    return len(lines)
+
+
+def _span(lines: list[tuple[int, str]], first: int, following: int) -> str:
+    last = lines[following - 1][0]
+    return f" (lines {lines[first][0]}-{last} skipped)" if last != lines[first][0] else ""
+
+
+def _card_record(meta: re.Match, body: list[str], line: int) -> PaperRecord:
+    reading = read_byline(body[0])
     return PaperRecord(
-        title=title,
-        authors=authors,
-        authors_truncated=truncated,
-        orgs=orgs,
+        title=reading.title or None,
+        authors=reading.authors,
+        authors_truncated=reading.truncated,
+        orgs=reading.orgs,
         date=_card_date(meta.group("date")),
         category=full_category(meta.group("cat")),
         has_code=bool(meta.group("code")),
+        abstract=" ".join(body[1:]) or None,
+        line=line,
+        flags=list(reading.flags),
     )
 
 
-def _card_date(text: str) -> str:
+def _card_date(text: str) -> str | None:
     cleaned = re.sub(r"^([A-Za-z]{3})[a-z]*\.?", r"\1", text)
-    return datetime.strptime(cleaned, "%b %d, %Y").strftime("%Y-%m-%d")
-
-
-def split_byline(byline: str) -> tuple[str, list[str], bool, list[str]]:
-    """Split `TitleFirst Author, Second Author et al. · org, org` into its parts.
-
-    The title is glued to the first author with no space, so the split is at an
-    upper-case letter that follows a non-space; of those, the first whose author
-    fragment looks like a person's (or a group's) name wins.
-    """
-    orgs: list[str] = []
-    if " · " in byline:
-        byline, org_text = byline.rsplit(" · ", 1)
-        orgs = [org.strip() for org in org_text.split(",") if org.strip()]
-    truncated = False
-    if byline.endswith(" et al."):
-        byline, truncated = byline[: -len(" et al.")], True
-    for start in _glue_points(byline):
-        fragment = byline[start:].split(", ", 1)[0]
-        if looks_like_name(fragment):
-            title = byline[:start].strip()
-            authors = [name.strip() for name in byline[start:].split(", ") if name.strip()]
-            return title, authors, truncated, orgs
-    return "", [], truncated, orgs
-
-
-def _glue_points(text: str):
-    for index in range(1, len(text)):
-        if text[index].isupper() and not text[index - 1].isspace():
-            yield index
-
-
-def looks_like_name(fragment: str) -> bool:
-    words = fragment.split()
-    if not 1 <= len(words) <= 5:
-        return False
-    if 2 <= len(words) <= 3 and words[-1].lower() in GROUP_WORDS:
-        # Group authors such as "BigScience Workshop" may be camel-cased.
-        return all(_is_group_word(word) for word in words[:-1])
-    if len(words) == 1:
-        return False
-    return _is_name_word(words[0]) and all(_is_name_word(w) or w in PARTICLES for w in words[1:])
-
-
-def _is_name_word(word: str) -> bool:
-    if re.fullmatch(r"[A-Z]\.(?:-?[A-Z]\.)*", word):  # initials: R. or J.-P.
-        return True
-    return all(_is_name_part(part) for part in word.split("-"))
-
-
-def _is_name_part(part: str) -> bool:
-    for prefix in NAME_PREFIXES:
-        if part.startswith(prefix) and len(part) > len(prefix) and part[len(prefix)].isupper():
-            part = part[len(prefix):]
-            break
-    if len(part) < 2 or not part[0].isupper():
-        return False
-    rest = part[1:].replace("'", "").replace("’", "")
-    return rest.isalpha() and rest == rest.lower()
-
-
-def _is_group_word(word: str) -> bool:
-    capitals = sum(ch.isupper() for ch in word)
-    return word[:1].isupper() and word.replace("-", "").isalnum() and capitals <= 2
+    try:
+        return datetime.strptime(cleaned, "%b %d, %Y").strftime("%Y-%m-%d")
+    except ValueError:  # "Feb 30, 2023"
+        return None
 
 
 # --- abstracts only ----------------------------------------------------------------------
@@ -190,12 +144,21 @@ def parse_abstracts(text: str, source: str) -> ParseResult:
     result = ParseResult()
     for number, line in _numbered_lines(text):
         if not line.startswith(ABSTRACT_PREFIX):
-            raise ImportFormatError(source, number, f"expected a line starting with 'Abstract:', got {line[:60]!r}")
+            if result.records:  # a wrapped abstract: its next line belongs to it
+                last = result.records[-1]
+                last.abstract = f"{last.abstract} {line}"
+                if "abstract: a line without 'Abstract:' joined to it" not in last.flags:
+                    last.flags.append("abstract: a line without 'Abstract:' joined to it")
+            else:
+                result.skipped.append(Skip(number, f"expected a line starting with 'Abstract:', got {line[:60]!r}"))
+            continue
         abstract = line[len(ABSTRACT_PREFIX):].strip()
         if not abstract:
             result.skipped.append(Skip(number, "empty abstract"))
             continue
         result.records.append(PaperRecord(abstract=abstract, line=number))
+    if not result.records:
+        raise ImportFormatError(source, None, "no abstract could be read")
     return result
 
 
@@ -203,35 +166,68 @@ def parse_abstracts(text: str, source: str) -> ParseResult:
 
 
 def parse_arxiv_listing(text: str, source: str) -> ParseResult:
+    """Abstract, comment lines, `arXiv:ID` glued to the next abstract, ..., the last id alone.
+
+    Only an id at the start of a line counts; `arXiv:` further in is text."""
     result = ParseResult()
     current: PaperRecord | None = None
     for number, line in _numbered_lines(text):
         match = ARXIV_LINE_RE.match(line)
-        if match:
+        closing = _arxiv_id(match) if match else None
+        if closing and _is_comment_mention(match, current):
+            closing = None  # "arXiv:2101.00001 is the long version": a comment citing a paper
+        if closing:
+            arxiv_id, rest = closing
             if current is None:
-                result.skipped.append(Skip(number, f"arXiv:{match.group('id')} closes no paper (no abstract before it)"))
+                result.skipped.append(Skip(number, f"arXiv:{arxiv_id} closes no paper (no abstract before it)"))
             else:
-                current.arxiv_id = match.group("id")
+                current.arxiv_id = arxiv_id
                 result.records.append(current)
-            current = None
-            rest = match.group("rest").strip()
-            if rest:
-                current = PaperRecord(abstract=rest, line=number)
-            continue
-        if current is None:
-            if len(line) < MIN_ABSTRACT_CHARS:
-                result.skipped.append(Skip(number, "short line outside any paper (not an abstract)"))
-            else:
-                current = PaperRecord(abstract=line, line=number)
-        elif len(line) <= COMMENT_MAX_CHARS:
+            current = PaperRecord(abstract=rest, line=number) if rest else None
+        elif current is not None:
             current.comments.append(line)
+        elif len(line) >= MIN_ABSTRACT_CHARS or not result.records and _is_lone_first(text, line):
+            current = PaperRecord(abstract=line, line=number)
         else:
-            raise ImportFormatError(
-                source, number, "two abstracts in a row: the paper before this line has no arXiv id after it"
-            )
+            result.skipped.append(Skip(number, "short line outside any paper (not an abstract)"))
     if current is not None:
-        raise ImportFormatError(source, current.line, "the last paper has no arXiv id: the listing looks truncated")
+        current.flags.append("arXiv listing: no id after this paper (the listing looks cut off)")
+        result.records.append(current)
+    if not any(record.arxiv_id for record in result.records):
+        raise ImportFormatError(source, None, "no paper with its arXiv id could be read")
     return result
+
+
+def _arxiv_id(match: re.Match) -> tuple[str, str] | None:
+    """The id and the abstract glued after it; an id of the wrong length for its month is no id."""
+    arxiv_id, rest = match.group("id"), match.group("rest")
+    digits = 5 if match.group("yymm") >= "1501" else 4
+    extra = len(arxiv_id) - 5 - digits
+    if extra < 0:
+        return None
+    if extra:  # the abstract starts with a digit the id's pattern took
+        arxiv_id, rest = arxiv_id[:-extra], arxiv_id[-extra:] + rest
+    version = ARXIV_VERSION_RE.match(rest)
+    if version:
+        rest = rest[version.end():]
+    return arxiv_id, rest.strip()
+
+
+def _is_comment_mention(match: re.Match, current: PaperRecord | None) -> bool:
+    """A comment line that starts by citing an id: a space after the id and a short remark."""
+    rest = match.group("rest")
+    return current is not None and rest[:1] == " " and len(rest.strip()) < MIN_ABSTRACT_CHARS
+
+
+def _is_lone_first(text: str, line: int | str) -> bool:
+    """A short first abstract is still one when nothing longer comes before the first id."""
+    for candidate in text.splitlines():
+        candidate = candidate.strip()
+        if ARXIV_LINE_RE.match(candidate):
+            return True
+        if len(candidate) >= MIN_ABSTRACT_CHARS:
+            return False
+    return False
 
 
 def clean_text(value: str) -> str:

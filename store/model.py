@@ -80,7 +80,12 @@ class PaperRecord:
     read: bool = False
     starred: bool = False
     note: str = ""
+    read_at: str | None = None  # when our own JSON lines say when it was read or starred
+    starred_at: str | None = None
     line: int = 0
+    # Why the importer is unsure of this record (short reasons, one per doubt):
+    # a byline split that is a guess, a listing cut off before its id.
+    flags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -111,6 +116,10 @@ class Paper:
     entry_type: str | None = None
     read_at: str | None = None
     starred_at: str | None = None
+    # Why an import was unsure of this paper (reasons from `PaperRecord.flags`),
+    # until the user says it was checked (`Library.clear_flags`).
+    flags: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)  # other citation keys it was imported under
 
     @property
     def needs_title(self) -> bool:
@@ -172,6 +181,35 @@ class Paper:
             "added": self.added,
         }
 
+    def to_jsonl(self) -> dict:
+        """One line of `list --format jsonl`: every field `import` takes back, as
+        stored (the date as precise as known, BibTeX's own fields, the flags)."""
+        return {
+            "key": None if self.key.startswith(PROVISIONAL_KEY_PREFIX) else self.key,
+            "title": self.title,
+            "authors": list(self.authors),
+            "authors_truncated": self.authors_truncated,
+            "orgs": list(self.orgs),
+            "date": self.date,
+            "category": self.category,
+            "has_code": self.has_code,
+            "arxiv_id": self.arxiv_id,
+            "doi": self.doi,
+            "url": self.url,
+            "venue": self.venue,
+            "comments": list(self.comments),
+            "abstract": self.abstract,
+            "entry_type": self.entry_type,
+            "extra": dict(self.extra),
+            "tags": list(self.tags),
+            "read": self.read,
+            "read_at": self.read_at,
+            "starred": self.starred,
+            "starred_at": self.starred_at,
+            "note": self.note,
+            "flags": list(self.flags),
+        }
+
 
 def year_of(date: str | None, arxiv_id: str | None) -> int | None:
     """The year of the date, else of a new-style arXiv id (2301.03988 -> 2023)."""
@@ -183,6 +221,7 @@ def year_of(date: str | None, arxiv_id: str | None) -> int | None:
 
 
 STAND_IN_PREFIX = "[no title] "
+PROVISIONAL_KEY_PREFIX = "untitled-"  # a paper without a key yet is shown (and resolved) as untitled-<id>
 
 
 def stand_in_title(abstract: str | None, words: int = 8) -> str:

@@ -13,8 +13,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from store.doctor import index_problem
 from store.library import Library
-from store.safety import index_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = ROOT / "tests" / "kill_worker.py"
@@ -24,7 +24,8 @@ class Worker:
     """A running tests/kill_worker.py; its stdout lines are collected by a thread."""
 
     def __init__(self, library: Path, workdir: Path, *args: str, stdin: bool = False):
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        # A fixed hash seed: the same worker seed then makes the same calls, so a planned kill replays.
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "0"}
         self.proc = subprocess.Popen(
             [sys.executable, str(WORKER), str(library), str(workdir), *args],
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
@@ -54,6 +55,15 @@ class Worker:
         self.ready.set()
         self.finished.set()
 
+    def killed(self) -> dict | None:
+        """Where the worker killed itself (--kill-at), if it did."""
+        said = [line for line in self.lines if line.startswith("KILLED ")]
+        return json.loads(said[-1].split(" ", 1)[1]) if said else None
+
+    def actions_said(self) -> list[str]:
+        """BEGIN and DONE lines only."""
+        return [line.split(" ", 1)[0] for line in self.lines if line.startswith(("BEGIN ", "DONE "))]
+
     def send(self, line: str) -> None:
         self.proc.stdin.write(line + "\n")
         self.proc.stdin.flush()
@@ -66,6 +76,7 @@ class Worker:
         code = self.proc.wait(timeout)
         self._reader.join(timeout)
         self._err_reader.join(timeout)
+        assert not self._reader.is_alive() and not self._err_reader.is_alive(), "the worker's output never closed"
         return code
 
     @property
@@ -148,7 +159,7 @@ def check_library(directory: Path, ledger: Ledger, repair: bool = True, search_s
             assert library.index_status() == "current"
             assert index_problem(library) is None
             for action in ledger.actions("import", confirmed=True)[-search_sample:]:
-                for token, ident in list(zip(action["tokens"], action["ids"]))[:2]:
+                for token, ident in list(zip(action["tokens"], action["ids"], strict=False))[:2]:
                     found = library.papers(library.ids(token))
                     assert [p.arxiv_id for p in found] == [ident], f"search for {token}"
         return {"papers": len(present), "index": status}

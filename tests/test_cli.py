@@ -120,9 +120,7 @@ BAD_INPUTS = {
     "binary.bin": bytes(range(256)) * 4,
     "latin1.txt": "Abstract:caf\xe9 au lait\n".encode("latin-1"),
     "prose.txt": b"Dear colleague,\nplease find attached the minutes of the meeting.\n",
-    "broken-card.txt": b"CLMar 22, 2023\nA Title Glued ToNobody\nabstract\nnot a card line at all\nx\ny\n",
-    "truncated-listing.txt": ("A" * 150 + "\narXiv:2301.03988" + "B" * 150 + "\n").encode(),
-    "bad.jsonl": b'{"title": "ok"}\n{"title": \n',
+    "bad.jsonl": b'{"title": \n[1, 2\n',
     "bad.bib": b"@article{key,\n  title = {Unclosed,\n  author = {A B}\n",
 }
 
@@ -138,6 +136,34 @@ def test_bad_input_is_refused_and_library_unchanged(imported, tmp_path, capsys, 
     assert err.startswith(f"papers-tui: {bad}") and "Traceback" not in err
     with Library(imported) as library:
         assert snapshot(library) == before
+
+
+# Files that import partly: the good papers go in, each entry skipped or flagged is
+# reported as file:line, and the exit code (3) tells a script the import was partial.
+PARTIAL_INPUTS = {
+    "broken-card.txt": (
+        b"CLMar 22, 2023\nA Title Glued ToNobody\nabstract\nnot a card line at all\nx\ny\n"
+        b"LGMar 23, 2023\nAttention Is All You NeedAshish Vaswani, Noam Shazeer\nThe dominant sequence models.\n",
+        ["A Title Glued To", "Attention Is All You Need"], ":4: skipped: ",
+    ),
+    "truncated-listing.txt": (
+        ("A" * 150 + "\narXiv:2301.03988" + "B" * 150 + "\n").encode(),
+        ["[no title] " + "A" * 150, "[no title] " + "B" * 150], ":2: flagged ",
+    ),
+    "bad.jsonl": (b'{"title": "ok"}\n{"title": \n', ["ok"], ":2: skipped: not valid JSON"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PARTIAL_INPUTS))
+def test_partial_import_takes_the_good_papers_and_reports_the_rest(library_dir, tmp_path, capsys, name):
+    data, titles, reported = PARTIAL_INPUTS[name]
+    source = tmp_path / name
+    source.write_bytes(data)
+    code, out, err = run(capsys, "import", "--library", library_dir, source)
+    assert code == 3, err
+    assert f"{source}{reported}" in out and "Traceback" not in out + err
+    with Library(library_dir) as library:
+        assert sorted(p.display_title for p in library.list()) == sorted(titles)
 
 
 def test_missing_file_and_directory(imported, tmp_path, capsys):
@@ -263,7 +289,7 @@ def test_scripts_and_pipes_get_no_control_characters(tmp_path, capsys, monkeypat
 
 def test_a_failed_import_erases_its_progress_line(tmp_path, capsys):
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"title": "ok"}\n{"title": \n')
+    bad.write_text('{"title": \n[1, 2\n')  # no line readable: refused
     code, out, err = run(capsys, "import", "--library", tmp_path / "lib", "--progress", bad)
     assert code == 1 and out == ""
     note = "reading bad.jsonl…"

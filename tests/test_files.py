@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from store.backup import backup_database
 from store.errors import OutputRefused
 from store.files import output_target, write_output
 from store.library import Library
-from store.safety import backup_database
 from tui.cli import main
 
 from .conftest import ROOT, snapshot
@@ -288,7 +288,7 @@ def test_a_backup_that_fills_the_disk_names_the_copy_not_the_library(filled, tmp
     target.parent.mkdir()
     child = "\n".join([
         "import resource, signal, sys",
-        "import store.safety as S",
+        "import store.backup as S",
         "real = S._backup_to_file",
         "def limited(source, destination):",
         "    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)",

@@ -71,9 +71,9 @@ def test_the_cli_imports_the_rest_and_reports_the_skipped_line(library_dir, tmp_
     source = tmp_path / "mixed.jsonl"
     source.write_text(lines(GOOD, GOOD | {"arxiv_id": "2001.00002", "read": "yes"}))
     code, out, err = run(capsys, "import", "--library", library_dir, source)
-    assert code == 0, err
+    assert code == 3, err  # a partial import
     assert "1 added" in out and "1 skipped" in out
-    assert "line 2: skipped: field 'read' should be true or false, not text ('yes')" in out
+    assert f"{source}:2: skipped: field 'read' should be true or false, not text ('yes')" in out
     with Library(library_dir) as library:
         assert [p.arxiv_id for p in library.list()] == ["2001.00001"]
     # Nothing readable: exit 1, the library unchanged.
@@ -155,7 +155,9 @@ def test_every_limit_is_in_the_docs_with_its_number():
 
 
 def test_json_nested_thousands_deep_is_a_message_not_a_traceback():
-    deep = lines(GOOD) + "[" * 100_000 + "]" * 100_000 + "\n"
-    with pytest.raises(ImportFormatError) as error:
-        parse_text(deep, "deep.jsonl")
-    assert error.value.line == 2 and "nested too deep" in error.value.message
+    deep = "[" * 100_000 + "]" * 100_000 + "\n"
+    (skip,) = parse_text(lines(GOOD) + deep, "deep.jsonl").skipped  # the rest imports
+    assert skip.line == 2 and "nested too deep" in skip.reason
+    with pytest.raises(ImportFormatError) as error:  # nothing else: refused
+        parse_text(deep, "deep.jsonl", "jsonl")
+    assert error.value.line == 1 and "nested too deep" in error.value.message

@@ -89,18 +89,25 @@ def test_arxiv_listing_ids_close_the_paper_before():
     assert first.abstract == ABSTRACT_A and second.abstract == ABSTRACT_B
 
 
-def test_arxiv_listing_truncated_is_an_error_naming_the_line():
+def test_arxiv_listing_cut_off_imports_what_came_before_and_flags_the_last():
     text = f"{ABSTRACT_A}\narXiv:2303.03915{ABSTRACT_B}\n"
-    with pytest.raises(ImportFormatError) as error:
-        parse_text(text, "cut.txt")
-    assert error.value.line == 2 and "truncated" in error.value.message
+    first, last = parse_text(text, "cut.txt").records
+    assert (first.arxiv_id, first.flags) == ("2303.03915", [])
+    assert last.line == 2 and last.arxiv_id is None and last.abstract == ABSTRACT_B
+    assert last.flags and "cut off" in last.flags[0]
 
 
-def test_broken_card_names_file_and_line():
+def test_broken_card_is_skipped_with_its_line_and_the_rest_imports():
     broken = CARDS.replace("MLMay 23, 2017", "MLSomeday 2017")
+    result = parse_text(broken, "broken.txt")
+    assert [r.title for r in result.records] == ["AfroDigits: A Community-Driven Spoken Digit Dataset for African Languages"]
+    assert [s.line for s in result.skipped] == [4] and "first line" in result.skipped[0].reason
+
+
+def test_a_file_where_nothing_reads_is_still_refused():
     with pytest.raises(ImportFormatError) as error:
-        parse_text(broken, "broken.txt")
-    assert str(error.value).startswith("broken.txt:4:")
+        parse_listing("arXiv:2303.03915\narXiv:2212.04960\n", "ids.txt", "arxiv")
+    assert "no paper" in error.value.message
 
 
 @pytest.mark.parametrize("name, shape", [("cards.txt", "cards"), ("abstracts.txt", "abstracts"), ("arxiv-listing.txt", "arxiv"),

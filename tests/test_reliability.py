@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 
 from store import search as search_index
-from store.search import index as paper_index
+from store.backup import backup_database
+from store.doctor import doctor, index_problem
 from store.importers import MAX_INPUT_BYTES
 from store.library import Library
-from store.safety import index_problem, backup_database, doctor
+from store.search import index as paper_index
 from tui.cli import main
 
 from .conftest import ROOT, snapshot
@@ -470,8 +471,9 @@ def bad_inputs(tmp_path: Path) -> dict[str, tuple[str, str]]:
         handle.truncate(600 * 1024 * 1024)
     made["600 MB"] = (big, "limit is 512 MiB")
     made["device"] = (Path("/dev/zero"), "device")
-    (tmp_path / "broken.jsonl").write_text('{"title": "ok"}\n{"title": \n')
-    made["broken json"] = (tmp_path / "broken.jsonl", ":2: not valid JSON")
+    # One bad line among good ones is skipped (a partial import); with no good line, refused.
+    (tmp_path / "broken.jsonl").write_text('\n{"title": \n')
+    made["broken json"] = (tmp_path / "broken.jsonl", ":2: nothing could be imported: not valid JSON")
     return made
 
 

@@ -9,12 +9,17 @@ agree with the store and say so.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
+import time
 
+import pytest
+
+from store.doctor import index_problem
 from store.library import Library
-from store.safety import index_problem
 
-from .reliability_helpers import Ledger, Worker, check_library
+from .reliability_helpers import ROOT, Ledger, Worker, check_library
 
 SHARED = "0999.%"
 OPS = "import,mark,star,tag,tag,tag,note,export,reindex"
@@ -62,6 +67,7 @@ def test_two_processes_and_a_thread_write_at_once(tmp_path):
     for worker in workers:
         assert worker.finished.wait(120), worker.stderr
     writer.join(120)
+    assert not writer.is_alive(), "the app's writer thread never finished"
     assert not failures, failures
 
     ledger = Ledger()
@@ -99,33 +105,108 @@ def test_two_processes_and_a_thread_write_at_once(tmp_path):
     assert ledger.count("DONE") == ledger.count("BEGIN")
 
 
-def test_a_long_write_in_another_process_makes_this_one_wait_not_fail(tmp_path):
-    """SQLite's busy timeout and Whoosh's lock wait: a write that meets another
-    process's open transaction (or index writer) waits for it."""
-    import subprocess
-    import sys
+# The other process holds one lock until told (a line on stdin); nothing here sleeps.
+HOLD_DATABASE = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1] + "/library.sqlite3", isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+conn.execute("UPDATE papers SET note = 'held' WHERE arxiv_id = '0999.00000'")
+print("held", flush=True)
+sys.stdin.readline()
+conn.commit()
+print("released", flush=True)
+"""
+HOLD_INDEX = """
+import sys
+from whoosh import index
+writer = index.open_dir(sys.argv[1] + "/index").writer()
+print("held", flush=True)
+sys.stdin.readline()
+writer.cancel()
+print("released", flush=True)
+"""
 
+
+class WaitingWrite:
+    """A Library.tag call in a thread of this process that notes, in `order`,
+    the moment it meets the other process's lock: the BEGIN IMMEDIATE that
+    must wait for the database lock, or a sleep between attempts at the index
+    lock (Whoosh's write lock is polled)."""
+
+    def __init__(self, library: Library, pid: int, lock: str, order: list[str]):
+        self.library, self.pid, self.lock, self.order = library, pid, lock, order
+        self.meets_lock, self.done = threading.Event(), threading.Event()
+        self.failures: list[BaseException] = []
+        self.thread = threading.Thread(target=self._run)
+
+    def _on_statement(self, sql: str) -> None:
+        if self.lock != "database":
+            return
+        if sql.startswith("BEGIN IMMEDIATE") and not self.meets_lock.is_set():
+            self.order.append("write meets lock")
+            self.meets_lock.set()
+        elif self.meets_lock.is_set() and "write gets lock" not in self.order:
+            self.order.append("write gets lock")  # the next statement: BEGIN IMMEDIATE has returned
+
+    def _on_call(self, frame, event, arg) -> None:
+        if self.lock == "index" and event == "c_call" and arg is time.sleep and not self.meets_lock.is_set():
+            self.order.append("write meets lock")
+            self.meets_lock.set()
+
+    def _run(self) -> None:
+        try:
+            self.library.db.conn.set_trace_callback(self._on_statement)  # this thread's own connection
+            sys.setprofile(self._on_call)
+            self.library.tag([self.pid], add=["waited"])
+            self.order.append("write done")
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            self.failures.append(error)
+        finally:
+            sys.setprofile(None)
+            self.library.db.conn.set_trace_callback(None)
+            self.done.set()
+
+
+@pytest.mark.parametrize("lock", ["database", "index"])
+def test_a_long_write_in_another_process_makes_this_one_wait_not_fail(tmp_path, lock):
+    """SQLite's busy timeout and Whoosh's lock wait: a write that meets another
+    process's open transaction (or index writer) waits for it, and finishes
+    only after the other lets go: shown by the order of events, not by time."""
     library_dir = tmp_path / "library"
     make_shared(library_dir, 3)
     holder = subprocess.Popen(
-        [sys.executable, "-c", (
-            "import sys, time; sys.path.insert(0, '.');"
-            "from store.library import Library;"
-            f"lib = Library({str(library_dir)!r});"
-            "conn = lib.db.conn; conn.execute('BEGIN IMMEDIATE');"
-            "conn.execute(\"UPDATE papers SET note = 'held' WHERE arxiv_id = '0999.00000'\");"
-            "w = lib.index._ix.writer();"  # and the index's write lock too
-            "print('held', flush=True); time.sleep(1.5);"
-            "w.cancel(); conn.commit(); print('released', flush=True)"
-        )],
-        stdout=subprocess.PIPE, text=True, cwd=str(__import__("pathlib").Path(__file__).resolve().parent.parent),
+        [sys.executable, "-c", HOLD_DATABASE if lock == "database" else HOLD_INDEX, str(library_dir)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
     )
-    assert holder.stdout.readline().strip() == "held"
-    with Library(library_dir) as library:
-        pid = library.ids("zqshared2")[0]
-        library.tag([pid], add=["waited"])  # blocks until the other commits, then succeeds
-        assert library.get(pid).tags == ["waited"]
-        assert library.ids("tag:waited") == [pid]
-        assert library.index_status() == "current"
-    assert holder.stdout.readline().strip() == "released"
-    assert holder.wait() == 0
+    order: list[str] = []
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with Library(library_dir) as library:
+            pid = library.ids("zqshared2")[0]
+            write = WaitingWrite(library, pid, lock, order)
+            write.thread.start()
+            assert write.meets_lock.wait(60), (write.failures, order)
+            # A wait whose length cannot fail a correct store (the write cannot finish while the
+            # lock is held, however long we look); it only gives a broken lock time to show itself.
+            assert not write.done.wait(0.5), "the write went through while the other process held the lock"
+            order.append("other releases")
+            holder.stdin.write("go\n")
+            holder.stdin.flush()
+            assert holder.stdout.readline().strip() == "released"
+            assert write.done.wait(60), "the write never finished after the lock was released"
+            write.thread.join(60)
+            assert not write.thread.is_alive()
+            assert not write.failures, write.failures
+            expected = ["write meets lock", "other releases", "write gets lock", "write done"]
+            assert order == (expected if lock == "database" else expected[:2] + expected[3:])
+            # Both writes are kept: the other's (database case) and this one, in the store and the index.
+            assert library.get(pid).tags == ["waited"]
+            assert library.ids("tag:waited") == [pid]
+            held = library.papers(library.ids("zqshared0"))[0]
+            assert held.note == ("held" if lock == "database" else "")
+            assert library.index_status() == "current"
+        assert holder.wait(60) == 0
+    finally:
+        if holder.poll() is None:  # only when an assertion above failed
+            holder.kill()
+            holder.wait(60)

@@ -98,7 +98,8 @@ def test_reindex_rebuilds_same_results(lib):
 
 # --- the fast paths give what the plain ones would ------------------------------------
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 from store.search import analysis, parallel  # noqa: E402
 

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from textual.message import Message
 
-from store.errors import OutputRefused, QueryError, retry_while_busy
+from store.errors import IndexUnavailable, OutputRefused, QueryError, retry_while_busy
+from store.exporting import left_out_warning
 from store.files import output_target
 from store.library import Library, Progress
 from store.model import Paper
@@ -35,8 +36,10 @@ from .messages import (
     BibtexReady,
     BibtexRequest,
     ChangeSaved,
+    ClearFlagsRequest,
     ExportDone,
     ExportRequest,
+    FlagsCleared,
     ImportDone,
     ImportRequest,
     IndexChecked,
@@ -124,7 +127,7 @@ class LibraryClient:
     def check_index(self) -> IndexChecked:
         """Is the index current? Loads what the first search would load when it is."""
         try:
-            status = self._opened.index_status()
+            status: str = self._opened.index_status()
             if status == "current":
                 self._opened.index.warm()
         except Exception as error:  # noqa: BLE001 - reported as an index to rebuild
@@ -184,8 +187,12 @@ class LibraryClient:
         library = self._opened
         try:
             paper_ids = self._view_ids(request)
+        except IndexUnavailable:  # damage this search found: rebuilt as on open, then asked again
+            if not index_rebuilding:
+                self._post(IndexChecked("damaged"))
+            return ViewWaiting(request)
         except QueryError as error:
-            if index_rebuilding:  # a damaged index, until the rebuild is done
+            if index_rebuilding:  # the index is being rebuilt: the search runs again when it is done
                 return ViewWaiting(request)
             return QueryFailed(request, str(error))
         cursor = paper_ids.index(request.cursor_to) if request.cursor_to in paper_ids else 0
@@ -295,13 +302,18 @@ class LibraryClient:
                 return self.export(request)
             case ImportRequest():
                 return self.import_papers(request)
+            case ClearFlagsRequest():
+                library.clear_flags(ids)
+                return FlagsCleared(request, *self._counts(), papers=library.papers(ids))
             case _:
                 raise TypeError(f"no such write: {request!r}")
         return ChangeSaved(request, *self._counts(), papers=library.papers(ids))
 
     def export(self, request: ExportRequest) -> ExportDone:
+        left_out = self._opened.left_out_of_export(request.paper_ids)
         self._opened.export(request.paper_ids, request.path, style=request.style, progress=self.progress(request.work))
-        return ExportDone(request, *self._counts(), entries=len(request.paper_ids))
+        entries = len(request.paper_ids) - len(left_out)
+        return ExportDone(request, *self._counts(), entries=entries, warning=left_out_warning(left_out))
 
     def import_papers(self, request: ImportRequest) -> ImportDone:
         progress = self.progress(request.work)

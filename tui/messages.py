@@ -220,6 +220,12 @@ class ImportRequest(WriteRequest):
     text: str = ""  # pasted text
 
 
+@dataclass(frozen=True, kw_only=True)
+class ClearFlagsRequest(WriteRequest):
+    """The reader checked these papers: their import flags go (not undone by `u`: undo
+    puts back read, starred, tags and note)."""
+
+
 # --- writes: what came of them ------------------------------------------------------------
 
 
@@ -247,6 +253,7 @@ class BibtexReady(Written):
 class ExportDone(Written):
     request: ExportRequest
     entries: int
+    warning: str | None = None  # papers left out (no title), named
 
 
 @dataclass
@@ -254,6 +261,12 @@ class ImportDone(Written):
     request: ImportRequest
     reports: list[ImportReport]
     papers: list[Paper]  # every paper the import added or merged
+
+
+@dataclass
+class FlagsCleared(Written):
+    request: ClearFlagsRequest
+    papers: list[Paper]  # as the store now holds them, without flags
 
 
 @dataclass

@@ -24,7 +24,7 @@ def read_date(fields: Fields) -> str | None:
     if match:
         fields.take("date", "year", "month")
         year, month, day = match.groups()
-        return _format_date(year, month and int(month), day and int(day))
+        return _format_date(year, int(month) if month else None, int(day) if day else None)
     year_match = re.search(r"\d{4}", fields.get("year") or "")
     if not year_match:
         return None

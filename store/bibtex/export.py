@@ -11,12 +11,11 @@ import re
 from collections.abc import Collection, Iterable
 
 from ..model import Paper
+from ..styles import STYLES
 from .columns import MONTHS
 from .crossref import crossref_of, crossref_order
 from .latex import braced, latex, latex_title
 from .names import latex_authors
-
-STYLES = ("arxiv", "scholar", "biblatex")
 
 
 def export_bibtex(
@@ -164,7 +163,7 @@ def _id_fields(paper: Paper, style: str, preprint: bool) -> list[tuple[str, str]
             fields.append((cls, braced(latex(paper.category, True))))
     url = paper.url or (f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else None)
     doi = paper.doi
-    if style == "scholar" and preprint:
+    if style == "scholar" and preprint and paper.arxiv_id:
         # Scholar's form prints the id once, in `journal`: drop links repeating it.
         doi = doi if doi and paper.arxiv_id.lower() not in doi.lower() else None
         url = paper.url if paper.url and paper.arxiv_id not in paper.url else None

@@ -92,14 +92,19 @@ def _ascii_latex(char: str) -> str:
     try:
         command = _ENCODER.unicode_to_latex(char)
     except ValueError:
-        # No LaTeX form (ș, CJK, emoji): keep the base letter if there is one.
-        return fold_ascii(char)
+        # No LaTeX form (ș, CJK, emoji): keep the base letter if there is one, else
+        # the character itself (UTF-8 passes through bibtex): never lose a letter.
+        return fold_ascii(char) or char
     read_back = decode(command) or ""
     if read_back == char:
         return command
     # A command that reads back as another character (’ -> {'} -> '): write what
     # it reads back as, so that a second export writes the same bytes as the first.
-    return latex(read_back, True) if read_back.isascii() else fold_ascii(char)
+    # Only for punctuation and symbols: a letter's odd form (ŉ -> \nument{149})
+    # read back as "149" would replace the letter.
+    if read_back.isascii() and unicodedata.category(char)[0] in "PS":
+        return latex(read_back, True)
+    return fold_ascii(char) or char
 
 
 _FOLD = str.maketrans(
@@ -110,7 +115,8 @@ _FOLD = str.maketrans(
 
 def fold_ascii(text: str) -> str:
     """Laurençon -> Laurencon, Łukasz -> Lukasz; what has no ASCII form is dropped."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    # Folded before and after decomposing: Ǣ is Æ with a macron, and Æ is AE.
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD)).translate(_FOLD)
     return decomposed.encode("ascii", "ignore").decode("ascii")
 
 
@@ -161,7 +167,7 @@ def _protected_word_starts(title: str) -> set[int]:
             capitalised.append(match.start())
         elif word.lower() not in STOP_WORDS:
             lowercase += 1
-    non_stop_capitals = [s for s in capitalised if _WORD.match(title, s).group().lower() not in STOP_WORDS]
+    non_stop_capitals = [s for s in capitalised if _word_at(title, s).lower() not in STOP_WORDS]
     if len(non_stop_capitals) <= lowercase:  # sentence case
         protected.update(capitalised)
     return protected
@@ -176,3 +182,9 @@ def _always_protected(word: str) -> bool:
 
 def braced(value: str) -> str:
     return "{" + value + "}"
+
+
+def _word_at(title: str, start: int) -> str:
+    """The word that starts at `start` (found there by _WORD already)."""
+    match = _WORD.match(title, start)
+    return match.group() if match else ""

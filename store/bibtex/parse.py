@@ -92,7 +92,7 @@ def parse_bibtex(text: str, source: str, macros: dict[str, str] | None = None) -
     for block in bibtexparser.parse_string(text, parse_stack=[]).blocks:
         if isinstance(block, (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock)):
             # A repeated key or field is legal for bibtex (it warns); keep the block.
-            block = block.ignore_error_block
+            block = block.ignore_error_block  # type: ignore[assignment]  # a repeated key is still an entry
         if isinstance(block, ParsingFailedBlock):
             result.skipped.append(_syntax_skip(block))
         elif isinstance(block, String):
@@ -146,7 +146,10 @@ def _read_entries(entries: list[tuple[Entry, Fields]], result: BibParseResult) -
         if parent is not None and parent is not fields:
             fields.inherit(parent)
         item = _entry_to_record(entry, fields, is_parent=entry.key.lower() in parents)
-        (result.records if isinstance(item, PaperRecord) else result.skipped).append(item)
+        if isinstance(item, PaperRecord):
+            result.records.append(item)
+        else:
+            result.skipped.append(item)
 
 
 def _split_concatenation(raw: str) -> list[str]:
@@ -303,5 +306,6 @@ def _record_of(entry: Entry, fields: Fields) -> PaperRecord:
     if record.title and record.title.startswith(STAND_IN_PREFIX):
         # Our own stand-in for a paper with no title: not a title to keep, but
         # what the paper is shown as until a listing gives the real one.
-        record.title, record.extra["title"] = None, record.title
+        record.extra["title"] = record.title
+        record.title = None
     return record

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from whoosh import fields
 
@@ -42,6 +42,7 @@ class IndexDoc:
     doi: str | None
     states: list[str]  # read/unread, starred, untitled
     has: list[str]  # code, note, tags, abstract
+    aliases: list[str] = field(default_factory=list)  # other citation keys: `key:` finds them too
 
 
 class FastText(fields.TEXT):
@@ -90,7 +91,7 @@ def fields_of(doc: IndexDoc) -> dict:
     """The Whoosh document for one paper (field name -> value)."""
     values = {
         "pid": str(doc.pid),
-        "key": doc.key,
+        "key": [doc.key, *doc.aliases] if doc.aliases else doc.key,  # a list: one term each
         "title": doc.title,
         "authors": doc.authors,
         "abstract": doc.abstract,

@@ -44,6 +44,8 @@ READER_BINDINGS: list[BindingType] = [
             tooltip="Write the view (or the selection) to a BibTeX file"),
     Binding("i", "import_file", "Import", id="import-file", show=False,
             tooltip="Import a file (pasting a listing imports it too)"),
+    Binding("c", "mark_checked", "Checked", id="mark-checked", show=False,
+            tooltip="The paper's import flags were checked: clear them (it leaves is:flagged)"),
     Binding("m", "related", "Related", id="related", show=False,
             tooltip="Show the papers most like the highlighted one"),
     Binding("S", "cycle_sort", "Sort", id="cycle-sort", show=False,

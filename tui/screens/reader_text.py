@@ -64,8 +64,9 @@ def shortened(text: str, limit: int) -> str:
 def import_summary(reports: Iterable[ImportReport]) -> str:
     lines = []
     for report in reports:
+        flagged = f", {len(report.flagged)} flagged" if report.flagged else ""
         lines.append(
             f"{safe_text(report.source)}: {report.added} added, {report.merged} merged, "
-            f"{report.unchanged} already known, {len(report.skipped)} skipped"
+            f"{report.unchanged} already known, {len(report.skipped)} skipped{flagged}"
         )
     return "\n".join(lines)

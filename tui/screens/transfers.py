@@ -1,4 +1,5 @@
-"""Papers in and out of the library: export (x), copy BibTeX (y), import a file (i) or a paste.
+"""Papers in and out of the library: export (x), copy BibTeX (y), import a file (i) or a paste,
+and the flags an import leaves on papers it was unsure of (its report; c: checked).
 
 Each flow reads top to bottom in a few steps: the action, its dialog, a write request queued in
 the `LibraryClient` (run in order after the changes made before it), then the message that
@@ -18,10 +19,11 @@ from .. import messages as msg
 from ..text import safe_text
 from .changes import ids_of
 from .export import STYLES, ExportChoice, ExportScreen
+from .import_report import ImportReportScreen
 from .pick import PickScreen
 from .prompt import PathSuggester, PromptScreen
 from .reader_text import describe_papers, import_summary
-from .views import export_filename
+from .views import FLAGGED, export_filename
 
 if TYPE_CHECKING:
     from store.model import Paper
@@ -45,6 +47,7 @@ class TransferFlows(_Base):
         def _targets(self) -> list[Paper]: ...
         def _written(self, message: msg.Written) -> None: ...
         def _reload(self, keep_cursor: bool) -> None: ...
+        def _set_view(self, view: View) -> None: ...
 
     # --- export -------------------------------------------------------------------------
 
@@ -93,6 +96,8 @@ class TransferFlows(_Base):
         self._written(message)
         request = message.request
         self.notify(f"Wrote {message.entries} entries ({request.style}) to {request.path}")
+        if message.warning:
+            self.notify(safe_text(message.warning), severity="warning", markup=False)
 
     # --- copy BibTeX --------------------------------------------------------------------
 
@@ -129,4 +134,25 @@ class TransferFlows(_Base):
         self._written(message)
         self.paper_list.add_papers(message.papers, replace=True)
         self.notify(import_summary(message.reports), title="Imported")
+        self._reload(keep_cursor=True)
+        if any(report.partial for report in message.reports):  # each entry skipped or flagged, with its line
+            self.app.push_screen(ImportReportScreen(message.reports), self._after_import_report)
+
+    def _after_import_report(self, show_flagged: bool | None) -> None:
+        if show_flagged:
+            self._set_view(FLAGGED)
+
+    # --- flags: an import's doubts, cleared once the reader checked the paper (c) --------
+
+    def action_mark_checked(self) -> None:
+        papers = [paper for paper in self._targets() if paper.flags]
+        if not papers:
+            self.notify("Nothing flagged here to check: the Flagged view (is:flagged) shows what is.")
+            return
+        self._write(msg.ClearFlagsRequest(label="clear the import flags", paper_ids=ids_of(papers)))
+
+    def on_flags_cleared(self, message: msg.FlagsCleared) -> None:
+        self._written(message)
+        self.paper_list.add_papers(message.papers, replace=True)
+        self.notify(f"Checked {describe_papers(message.papers)}: no longer flagged.")
         self._reload(keep_cursor=True)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-SORTS = ("date", "title", "added", "relevance")
+from store import query
+from store.query import Sort, State, state_query, tag_query
+
+SORTS: tuple[Sort, ...] = tuple(Sort)  # the order `s` cycles through
 # A view's name goes in the status line, beside the counts: a long title is cut.
 NAME_TITLE_CHARS = 32
 
@@ -18,16 +21,16 @@ class View:
     paper_ids: tuple[int, ...] | None = None  # a fixed list (related papers) instead of a query
 
 
-UNREAD = View("Unread", "unread", "is:unread")
-STARRED = View("Starred", "starred", "is:starred")
+UNREAD = View("Unread", "unread", state_query(State.UNREAD))
+STARRED = View("Starred", "starred", state_query(State.STARRED))
 ALL = View("All papers", "all")
-READ = View("Read", "read", "is:read")
-VIEWS = {view.slug: view for view in (UNREAD, STARRED, ALL, READ)}
+READ = View("Read", "read", state_query(State.READ))
+FLAGGED = View("Flagged", "flagged", state_query(State.FLAGGED))  # an import's guesses, to check (c)
+VIEWS = {view.slug: view for view in (UNREAD, STARRED, ALL, READ, FLAGGED)}
 
 
 def tag_view(tag: str) -> View:
-    quote = "'" if '"' in tag else '"'
-    return View(f"Tag: {tag}", f"tag-{_slug(tag)}", f"tags:{quote}{tag}{quote}")
+    return View(f"Tag: {tag}", f"tag-{_slug(tag)}", tag_query(tag))
 
 
 def related_view(title: str, paper_ids: list[int]) -> View:
@@ -36,19 +39,16 @@ def related_view(title: str, paper_ids: list[int]) -> View:
 
 
 def combined_query(view: View, search: str) -> str:
-    """The view's query narrowed by the search; each part is bracketed so an OR stays inside it."""
-    parts = [part for part in (view.query, search) if part.strip()]
-    if len(parts) == 1:
-        return parts[0]
-    return " AND ".join(f"({part})" for part in parts)
+    """The view's query narrowed by the search (store/query.py says how)."""
+    return query.combined_query(view.query, search)
 
 
 def export_filename(view: View) -> str:
     return f"papers-{view.slug}.bib"
 
 
-def next_sort(sort: str) -> str:
-    return SORTS[(SORTS.index(sort) + 1) % len(SORTS)]
+def next_sort(sort: str) -> Sort:
+    return SORTS[(SORTS.index(Sort(sort)) + 1) % len(SORTS)]
 
 
 def _slug(text: str) -> str:

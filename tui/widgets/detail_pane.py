@@ -141,9 +141,10 @@ class DetailPane(VerticalScroll, can_focus=True):
             ("Links", "\n".join(links(paper))),
             ("Venue", paper.venue or ""),
             ("Comments", " · ".join(paper.comments)),
-            ("Key", paper.key),
+            ("Key", paper.key + (f"\nAlso cited as {', '.join(paper.aliases)}" if paper.aliases else "")),
             ("Tags", ", ".join(paper.tags) or "none"),
             ("State", state),
             ("Note", paper.note or ""),
+            ("Flagged", "\n".join(paper.flags)),  # an import's doubts, until checked (c)
         ]
         return [(label, safe_text(value, keep_newlines=True)) for label, value in fields if value]

@@ -25,7 +25,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
-from ..text import safe_text
+from ..text import first_author_label, safe_text
 from .component_style import foreground_style
 
 PAGE_SIZE = 100
@@ -34,18 +34,6 @@ AUTHOR_WIDTH = 24
 MARKS_WIDTH = 3
 # Below this width a row keeps only the marks, the title and the author.
 NARROW_ROW = 60
-
-
-def first_author_label(paper: Any) -> str:
-    """`Ada Lovelace +2`, or `Ada Lovelace et al.` when the source cut the list short."""
-    if not paper.authors:
-        return ""
-    first = safe_text(paper.authors[0])
-    if paper.authors_truncated:
-        return f"{first} et al."
-    if len(paper.authors) > 1:
-        return f"{first} +{len(paper.authors) - 1}"
-    return first
 
 
 def _fit(text: str, width: int, style: Style | str = "") -> Text:
