@@ -472,7 +472,7 @@ async def test_a_search_while_the_index_is_rebuilt_waits_for_it_then_runs(tmp_pa
         assert not work_line(app).display
         assert gate.reports[-1] == ("index", 1200, 1200)
         assert shown_titles(app) == ["Study 77 of long work"]
-        assert str(search_status(app).content) == "1 hit"
+        assert str(search_status(app).content) == "1 hit in all papers · best match"
 
 
 async def test_quitting_stops_a_rebuild_and_the_next_open_rebuilds(tmp_path, monkeypatch):
@@ -675,7 +675,7 @@ async def test_search_as_you_type_counts_hits_and_enter_goes_to_the_results(runn
     await type_text(pilot, "ormer")
     await settle(pilot)
     assert set(shown_titles(app)) == {TITLES[2], TITLES[3]}
-    assert search_status(app).content.plain == "2 hits"
+    assert search_status(app).content.plain == "2 hits in all papers · best match"
     await pilot.press("enter")
     assert app.focused is paper_list(app)
     assert set(shown_titles(app)) == {TITLES[2], TITLES[3]}
@@ -683,7 +683,7 @@ async def test_search_as_you_type_counts_hits_and_enter_goes_to_the_results(runn
     await type_text(pilot, " author:devlin")
     await settle(pilot)
     assert shown_titles(app) == [TITLES[2]]
-    assert search_status(app).content.plain == "1 hit"
+    assert search_status(app).content.plain == "1 hit in all papers · best match"
 
 
 async def test_escape_in_the_search_clears_it_and_goes_back_to_the_list(running):
@@ -697,7 +697,7 @@ async def test_escape_in_the_search_clears_it_and_goes_back_to_the_list(running)
     assert app.focused is paper_list(app)
     assert reader(app).query_one(SearchPane).query_text == ""
     assert shown_titles(app) == TITLES
-    assert search_status(app).content.plain == "/ to search"
+    assert search_status(app).content.plain == "/ to search all papers"
 
 
 async def test_escape_in_the_results_clears_the_search_too(running):
@@ -726,7 +726,7 @@ async def test_a_query_that_does_not_parse_says_why_inline(running):
     await type_text(pilot, '"')
     await settle(pilot)
     assert not search_status(app).has_class("-error")
-    assert search_status(app).content.plain == "1 hit"
+    assert search_status(app).content.plain == "1 hit in all papers · best match"
 
 
 async def test_a_stale_search_never_overwrites_a_newer_one(tmp_path, monkeypatch):
@@ -803,18 +803,29 @@ async def test_views_are_a_key_away(tmp_path):
         assert status_text(app).startswith("Unread (4)")
 
 
-async def test_the_search_narrows_the_current_view(tmp_path):
+async def test_the_search_covers_the_library_and_ctrl_l_narrows_it_to_the_view(tmp_path):
     app = PapersApp(make_library(tmp_path / "lib", read=[TITLES[2]]))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("slash")
         await type_text(pilot, "language")
-        await pilot.press("enter")
         await settle(pilot)
+        assert set(shown_titles(app)) == {TITLES[1], TITLES[2]}  # BERT is read, and found all the same
+        assert status_text(app).startswith("Search in all papers (2)")
+        await pilot.press("ctrl+l")  # typing still: the search field keeps the focus
+        await settle(pilot)
+        assert isinstance(app.focused, Input)
         assert shown_titles(app) == [TITLES[1]]  # BERT is read: not in the inbox
-        await pilot.press("3")
+        assert search_status(app).content.plain == "1 hit in Unread · best match"
+        assert status_text(app).startswith("Search in Unread (1)")
+        await pilot.press("enter", "3")  # another view: the search ends, the view shows whole
         await settle(pilot)
-        assert shown_titles(app) == [TITLES[1], TITLES[2]]
+        assert reader(app).query_one(SearchPane).query_text == ""
+        assert shown_titles(app) == TITLES
+        await pilot.press("slash")
+        await type_text(pilot, "language")
+        await settle(pilot)
+        assert search_status(app).content.plain == "2 hits in all papers · best match"
 
 
 async def test_S_cycles_the_sort(running):
@@ -828,15 +839,20 @@ async def test_S_cycles_the_sort(running):
     await pilot.press("S")
     await settle(pilot)
     assert "sort: added" in status_text(app)
-    await pilot.press("S")
+    await pilot.press("slash")
+    await type_text(pilot, "models")  # a search: best match first, whatever the view's order
     await settle(pilot)
     assert "sort: relevance" in status_text(app)
-    await pilot.press("slash")
-    await type_text(pilot, "models")
-    await settle(pilot)
     with Library(reader(app).directory) as library:
-        assert paper_list(app).paper_ids == library.ids("(is:unread) AND (models)", "relevance")
-    await pilot.press("escape", "S")
+        assert paper_list(app).paper_ids == library.ids("models", "relevance")
+    await pilot.press("enter", "S")  # S cycles the search's order
+    await settle(pilot)
+    assert "sort: date" in status_text(app)
+    assert shown_titles(app) == [title for title in TITLES if title in set(shown_titles(app))]
+    await pilot.press("escape")  # the search cleared: the view in its own order
+    await settle(pilot)
+    assert "sort: added" in status_text(app)
+    await pilot.press("S")  # without a search there is no relevance: back to the date
     await settle(pilot)
     assert "sort: date" in status_text(app)
     assert shown_titles(app) == TITLES
@@ -999,7 +1015,10 @@ async def test_N_edits_the_note_and_escape_leaves_it(running, library_dir):
     await settle(pilot)
     assert app.screen.query_one(TextArea).text == "Read section 3 first.\nCompare with GANs."
     app.screen.query_one(TextArea).text = "thrown away"
-    await pilot.press("escape")
+    await pilot.press("escape")  # the editor asks first (tests/test_app_dialogs.py)
+    await settle(pilot)
+    assert isinstance(app.screen, PickScreen)
+    await pilot.press("up", "enter")  # discard the changes
     await settle(pilot)
     assert isinstance(app.screen, ReaderScreen)
     await pilot.press("q")
@@ -1123,10 +1142,7 @@ async def test_x_exports_the_view_to_the_default_file_in_the_chosen_style(runnin
     assert "Nothing to export in this view." in notifications(app)
     await pilot.press("3", "x")
     await settle(pilot)
-    await pilot.press("tab", "down", "down", "enter")  # the style: biblatex
-    await settle(pilot)
-    app.screen.query_one(Input).focus()
-    await pilot.press("enter")
+    await pilot.press("tab", "down", "down", "enter")  # the style: biblatex, and Enter exports
     await settle(pilot)
     biblatex = (tmp_path / "papers-all.bib").read_text()
     assert biblatex != text

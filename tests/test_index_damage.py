@@ -286,7 +286,7 @@ async def test_the_app_rebuilds_an_index_a_search_finds_damaged_then_answers(cop
         assert [label for label, *_ in shown_work] and all("search index" in label for label, *_ in shown_work)
         assert set(paper_list(app).paper_ids) == expected
         status = str(search_status(app).content)
-        assert status == f"{len(expected)} hits" and "cannot run the query" not in status
+        assert status == f"{len(expected)} hits in all papers · best match" and "cannot run the query" not in status
     with Library(copy) as library:
         assert library.index_status() == "current" and library.index.verify() is None
 

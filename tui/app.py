@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from .key_line import OrderedKeysApp
+from .messages import ReaderReady
 from .screens.reader import ReaderScreen
 
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
 
 
-class PapersApp(App[None]):
+class PapersApp(OrderedKeysApp[None]):
     CSS_PATH = "app.tcss"
     TITLE = "papers-tui"
     # Below 110 columns the details go under the list instead of beside it.
@@ -32,6 +34,9 @@ class PapersApp(App[None]):
 
     def get_default_screen(self) -> Screen:
         return ReaderScreen(self.directory)
+
+    def on_reader_ready(self, message: ReaderReady) -> None:
+        self.keys_ready()  # the keys typed while the library opened apply now, in order
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME

@@ -23,13 +23,16 @@ from pathlib import Path
 
 from textual.message import Message
 
-from store.errors import IndexUnavailable, QueryError, retry_while_busy
+from store.errors import IndexUnavailable, OutputRefused, QueryError, retry_while_busy
 from store.exporting import left_out_warning
+from store.files import output_target
 from store.library import Library, Progress
 from store.model import Paper
 
+from . import settings
 from .messages import (
     REBUILD_WORK,
+    SEARCH_LIBRARY,
     BibtexReady,
     BibtexRequest,
     ChangeSaved,
@@ -64,11 +67,14 @@ from .messages import (
     Written,
 )
 from .screens.views import View, combined_query
+from .settings import ReaderSettings
 from .widgets.paper_list import PAGE_SIZE
 from .write_queue import WriteQueue
 
 log = logging.getLogger(__name__)
 
+# A search by relevance ranks this many best hits; the others follow, newest first.
+RANKED_HITS = 500
 # A view read waits this long for queued writes, so that it sees them.
 WRITE_WAIT_S = 10.0
 IDLE_POLL_S = 0.05
@@ -97,6 +103,7 @@ class LibraryClient:
         self._writes: WriteQueue[WriteRequest] = WriteQueue()
         self._view_token = 0
         self._work_ids = itertools.count(REBUILD_WORK.id + 1)
+        self._settings: ReaderSettings | None = None  # to save on closing
 
     @property
     def _opened(self) -> Library:
@@ -111,7 +118,11 @@ class LibraryClient:
             self.library = Library(self.directory)
         except Exception as error:  # any reason at all: the reader must be told, not shown a traceback
             return LibraryFailed(describe(error))
-        return LibraryOpened()
+        return LibraryOpened(settings.load(self.directory))
+
+    def remember(self, reader_settings: ReaderSettings) -> None:
+        """The view and sort to write when the app closes (`shut_down`), to reopen as they were."""
+        self._settings = reader_settings
 
     def check_index(self) -> IndexChecked:
         """Is the index current? Loads what the first search would load when it is."""
@@ -145,10 +156,12 @@ class LibraryClient:
 
     # --- reads ------------------------------------------------------------------------------
 
-    def view_request(self, view: View, search: str, sort: str, cursor_to: int | None) -> ViewRequest:
+    def view_request(
+        self, view: View, search: str, sort: str, cursor_to: int | None, scope: str = SEARCH_LIBRARY
+    ) -> ViewRequest:
         """A new request for a view: every answer to an older one is stale from now on."""
         self._view_token += 1
-        return ViewRequest(self._view_token, view, search, sort, cursor_to)
+        return ViewRequest(self._view_token, view, search, sort, cursor_to, scope)
 
     def is_latest(self, request: ViewRequest) -> bool:
         return request.token == self._view_token
@@ -194,13 +207,28 @@ class LibraryClient:
         )
 
     def _view_ids(self, request: ViewRequest) -> list[int]:
+        """The view; or, with a search, its hits in the whole library or in the view."""
         view, search = request.view, request.search
-        if view.paper_ids is None:
-            return self._opened.ids(combined_query(view, search), request.sort)
         if not search.strip():
-            return list(view.paper_ids)
-        found = set(self._opened.ids(search, "relevance"))
+            return self._opened.ids(view.query, request.sort) if view.paper_ids is None else list(view.paper_ids)
+        if request.scope == SEARCH_LIBRARY:
+            return self._search_ids(search, request.sort)
+        if view.paper_ids is None:
+            return self._search_ids(combined_query(view, search), request.sort)
+        found = set(self._opened.ids(search, "date"))  # a fixed list (related papers) keeps its order
         return [pid for pid in view.paper_ids if pid in found]
+
+    def _search_ids(self, query: str, sort: str) -> list[int]:
+        """Every hit of `query` in `sort` order. By relevance, the best RANKED_HITS come first,
+        the rest after them newest first: ranking every hit of a common word at 100,000 papers
+        would make each keystroke wait on scores nobody scrolls down to read."""
+        if sort != "relevance":
+            return self._opened.ids(query, sort)
+        ranked = self._opened.ids(query, "relevance", limit=RANKED_HITS)
+        if len(ranked) < RANKED_HITS:
+            return ranked
+        seen = set(ranked)
+        return ranked + [pid for pid in self._opened.ids(query, "date") if pid not in seen]
 
     def rows(self, paper_ids: list[int], replace: bool = False) -> Message | None:
         return self._read(lambda: RowsLoaded(self._opened.papers(paper_ids), replace))
@@ -216,6 +244,21 @@ class LibraryClient:
                 return None  # the store closed under a read nobody waits for
             log.error("read failed: %r", error)
             return ReadFailed(describe(error))
+
+    def check_export_path(self, path: str) -> tuple[str, bool]:
+        """(why the app will not write an export to `path`, or ""; whether a file is there).
+
+        The store decides what may be written at all (`store.files.output_target`); the app also
+        refuses standard output and devices, which would write the BibTeX over its own screen."""
+        try:
+            kind, target = output_target(Path(path).expanduser())
+        except OutputRefused as error:
+            return str(error), False
+        except OSError as error:
+            return describe(error), False
+        if kind != "file" or target is None:
+            return f"{path}: not a file; the app writes exports to files (`papers-tui export` writes to a terminal)", False
+        return "", target.exists()
 
     # --- writes -----------------------------------------------------------------------------
 
@@ -304,8 +347,11 @@ class LibraryClient:
         self.closing = True
 
     def shut_down(self, timeout: float) -> None:
-        """Wait for the queued writes (at most `timeout` seconds), then close the library (blocks)."""
+        """Wait for the queued writes (at most `timeout` seconds), save the reader's settings,
+        then close the library (blocks)."""
         self.closing = True
         self._writes.wait_idle(timeout)
         if self.library is not None:
+            if self._settings is not None:
+                settings.save(self.directory, self._settings)
             self.library.close()

@@ -7,13 +7,14 @@ Nothing here calls the store: these are plain data, so they can be built and rea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from .screens.views import View
+from .settings import ReaderSettings
 
 if TYPE_CHECKING:  # the types only: importing the store here would load it for every widget
     from store.library import ImportReport
@@ -49,6 +50,13 @@ class WorkProgress(Message):
 class LibraryOpened(Message):
     """The client holds an open library: views can be read."""
 
+    settings: ReaderSettings = field(default_factory=lambda: ReaderSettings())  # as the last run left them
+
+
+@dataclass
+class ReaderReady(Message):
+    """The reader shows its first view (or why the library cannot open): keys apply from now on."""
+
 
 @dataclass
 class LibraryFailed(Message):
@@ -83,13 +91,19 @@ class IndexNotRebuilt(Message):
 # --- reads --------------------------------------------------------------------------------
 
 
+# Where a search looks: the whole library (the default), or only the papers of the current view.
+SEARCH_LIBRARY = "library"
+SEARCH_VIEW = "view"
+
+
 @dataclass(frozen=True)
 class ViewRequest:
     token: int  # which request this is: an answer to an older one is dropped (LibraryClient.is_latest)
     view: View
     search: str
-    sort: str
+    sort: str  # the order shown: the view's, or the search's (relevance unless the reader chose)
     cursor_to: int | None  # the paper the cursor should stay on
+    scope: str = SEARCH_LIBRARY  # where the search looks (no search: the view is shown)
 
 
 @dataclass
@@ -126,6 +140,18 @@ class ReadFailed(Message):
 class RowsLoaded(Message):
     papers: list[Paper]
     replace: bool = False  # fresh from the store: put over the cached copies
+
+
+@dataclass
+class ExportPathChecked(Message):
+    """Whether the app may write an export where the reader asked (LibraryClient.check_export_path)."""
+
+    paper_ids: tuple[int, ...]
+    what: str  # the papers in the reader's words, for the dialog shown again
+    path: str  # as the reader typed it
+    style: str
+    refused: str  # why the app will not write there; "" when it will
+    exists: bool  # a file is there already: replace it only if the reader says so
 
 
 @dataclass

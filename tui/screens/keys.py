@@ -16,7 +16,10 @@ from textual.widget import Widget
 # The footer shows the keys of every minute; all of them are in the help (?) and the palette (^p).
 READER_BINDINGS: list[BindingType] = [
     Binding("slash", "focus_search", "Search", key_display="/", id="focus-search",
-            tooltip="Type a query; results follow as you type (Enter: to the results, Esc: clear)"),
+            tooltip="Search the whole library, best match first; results follow as you type "
+                    "(Enter: to the results, Esc: clear)"),
+    Binding("ctrl+l", "toggle_scope", "Search where", id="toggle-scope", show=False,
+            tooltip="Search only the current view, or the whole library again (works while typing)"),
     Binding("r", "toggle_read", "Read", id="toggle-read",
             tooltip="Mark read or unread"),
     Binding("s", "toggle_star", "Star", id="toggle-star",
@@ -46,7 +49,7 @@ READER_BINDINGS: list[BindingType] = [
     Binding("m", "related", "Related", id="related", show=False,
             tooltip="Show the papers most like the highlighted one"),
     Binding("S", "cycle_sort", "Sort", id="cycle-sort", show=False,
-            tooltip="Sort by date, title, date added or relevance"),
+            tooltip="Sort the view by date, title or date added; a search also by best match"),
     Binding("1", "show_view('unread')", "Unread", id="view-unread", show=False,
             tooltip="View the unread papers (the inbox)"),
     Binding("2", "show_view('starred')", "Starred", id="view-starred", show=False,

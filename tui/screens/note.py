@@ -9,9 +9,12 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
+from .pick import PickScreen
+
 
 class NoteScreen(ModalScreen[str | None]):
-    """Dismisses with the note as edited (ctrl+s), or None (Escape: the note stays as it was)."""
+    """Dismisses with the note as edited (ctrl+s), or None (Escape: the note stays as it was;
+    with changes typed, only once the reader says to throw them away)."""
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save note", id="note.save"),
@@ -33,4 +36,16 @@ class NoteScreen(ModalScreen[str | None]):
         self.dismiss(self.query_one(TextArea).text)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if self.query_one(TextArea).text == self._note:
+            self.dismiss(None)
+            return
+        choices = [("keep", "Keep editing"), ("save", "Save the note"), ("discard", "Discard the changes")]
+        self.app.push_screen(PickScreen("The note has changes. Discard them?", choices), self._after_asking)
+
+    def _after_asking(self, choice: str | None) -> None:
+        if choice == "save":
+            self.action_save()
+        elif choice == "discard":
+            self.dismiss(None)
+        else:
+            self.query_one(TextArea).focus()

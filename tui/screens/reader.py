@@ -14,12 +14,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer
 
 from .. import messages as msg
-from ..messages import REBUILD_WORK, ViewRequest
+from ..messages import REBUILD_WORK, SEARCH_LIBRARY, ViewRequest
+from ..settings import ReaderSettings, settings_for
 from ..text import safe_text
 from ..widgets.detail_pane import DetailPane
 from ..widgets.paper_list import ListStatus, PaperList
@@ -42,30 +44,37 @@ from .reader_text import (
     rebuild_text,
 )
 from .reader_workers import ReaderWorkers
+from .search_flow import SearchFlow
 from .transfers import TransferFlows
-from .views import UNREAD, VIEWS, View, next_sort, related_view, tag_view
+from .views import VIEWS, View, related_view, tag_view
 
 if TYPE_CHECKING:
     from store.model import Paper
 
+# Narrower than this, the footer is compact (see on_resize).
+FULL_FOOTER_WIDTH = 100
 # The app waits this long on exit for the last changes to be written.
 SHUTDOWN_WAIT_S = 30.0
 
 
-class ReaderScreen(TransferFlows, ReaderWorkers):
+class ReaderScreen(TransferFlows, SearchFlow, ReaderWorkers):
     BINDINGS = keys.READER_BINDINGS
 
     def __init__(self, directory: Path) -> None:
         super().__init__(directory)
-        self._view: View = UNREAD
+        self._view: View = ReaderSettings().to_view()  # then as the last run left it
+        self._view_tag: str | None = None  # the tag of a tag view, to reopen it next time
         self._search = ""
-        self._sort = "date"
+        self._scope = SEARCH_LIBRARY  # where a search looks (search_flow.py)
+        self._sort = "date"  # the view's order
+        self._search_sort = "relevance"  # the search's order
         self._terms: list[str] = []
         self._counts: dict[str, int] = {}
         self._tag_counts: list[tuple[str, int]] = []
         self._undo = changes.UndoHistory()
         self._seeking: int | None = None  # n/p waiting for rows to load: the direction
         self._index_checked = False  # checked once, after the first view is shown
+        self._keys_taken = False  # keys are held by the app until the first view is shown
         self.waiting: ViewRequest | None = None  # the view (a search) held back until the rebuild is done
 
     def compose(self) -> ComposeResult:
@@ -77,6 +86,14 @@ class ReaderScreen(TransferFlows, ReaderWorkers):
             yield DetailPane(id="detail-pane")
         yield WorkIndicator(id="work-indicator")
         yield Footer()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Narrow, the footer drops its padding and the palette's key (^p is in the help) and so
+        # keeps `? Help` and `q Quit` in sight.
+        footer, narrow = self.query_one(Footer), event.size.width < FULL_FOOTER_WIDTH
+        if footer.compact != narrow:
+            footer.compact, footer.show_command_palette = narrow, not narrow
+            footer.refresh(recompose=True)
 
     @property
     def paper_list(self) -> PaperList:
@@ -97,21 +114,27 @@ class ReaderScreen(TransferFlows, ReaderWorkers):
     def on_mount(self) -> None:
         self.set_focus(self.paper_list)
         self.detail.show_message("Opening the library…")
-        self.search_pane.show_hits(None)
+        self.show_search_status()
         self._open_library()
 
     async def on_unmount(self) -> None:
         # Every change is written before the app goes; then the store closes, off the UI thread.
+        self.client.remember(settings_for(self._view, self._view_tag, self._sort))
         await asyncio.to_thread(self.client.shut_down, SHUTDOWN_WAIT_S)
 
     # --- opening and the index ------------------------------------------------------------
 
     def on_library_opened(self, message: msg.LibraryOpened) -> None:
+        self._view, self._sort = message.settings.to_view(), message.settings.sort
+        self._view_tag = message.settings.tag or None
+        self.show_search_status()
+        self._update_status()
         self._reload(keep_cursor=False)
 
     def on_library_failed(self, message: msg.LibraryFailed) -> None:
         self.detail.show_message(f"Cannot open the library in {self.directory}:\n{message.error}")
         self.notify(message.error, title="Cannot open the library", severity="error")
+        self._take_keys()
 
     def on_index_checked(self, message: msg.IndexChecked) -> None:
         if message.status != "current":
@@ -153,10 +176,11 @@ class ReaderScreen(TransferFlows, ReaderWorkers):
         self.paper_list.add_papers(message.papers)
         self.paper_list.show_ids(message.paper_ids, cursor_to=request.cursor_to)
         self._set_counts(message.counts, message.tag_counts)
-        self.search_pane.show_hits(len(message.paper_ids) if request.search.strip() else None)
+        self.show_search_status(len(message.paper_ids))
         self._show_current()
         if not self._index_checked:
             self._index_checked = True
+            self._take_keys()
             self._check_index()
 
     def on_view_waiting(self, message: msg.ViewWaiting) -> None:
@@ -169,6 +193,13 @@ class ReaderScreen(TransferFlows, ReaderWorkers):
 
     def on_read_failed(self, message: msg.ReadFailed) -> None:
         self.notify(message.error, title="Cannot read the library", severity="error")
+        self._take_keys()
+
+    def _take_keys(self) -> None:
+        """The keys typed while the library opened apply now, in order (tui/key_line.py)."""
+        if not self._keys_taken:
+            self._keys_taken = True
+            self.post_message(msg.ReaderReady())
 
     def on_rows_loaded(self, message: msg.RowsLoaded) -> None:
         self.paper_list.add_papers(message.papers, replace=message.replace)
@@ -183,6 +214,7 @@ class ReaderScreen(TransferFlows, ReaderWorkers):
             self.notify("No related papers found.")
             return
         self.paper_list.add_papers(message.related)
+        self.end_search()  # related to the paper alone, whatever was searched
         self._set_view(related_view(safe_text(message.paper.display_title), [paper.id for paper in message.related]))
 
     # --- writes: what came of them ----------------------------------------------------------
@@ -219,16 +251,6 @@ class ReaderScreen(TransferFlows, ReaderWorkers):
 
     # --- messages from the widgets ------------------------------------------------------
 
-    def on_search_pane_changed(self, message: SearchPane.Changed) -> None:
-        self._search = message.query
-        self._reload(keep_cursor=False)
-
-    def on_search_pane_submitted(self, message: SearchPane.Submitted) -> None:
-        self.set_focus(self.paper_list)
-
-    def on_search_pane_cleared(self, message: SearchPane.Cleared) -> None:
-        self.set_focus(self.paper_list)
-
     def on_paper_list_escape_pressed(self, message: PaperList.EscapePressed) -> None:
         # Esc from the results (after Enter in the search) clears the search too.
         if self.search_pane.query_text:
@@ -256,7 +278,7 @@ class ReaderScreen(TransferFlows, ReaderWorkers):
         if not self.library_open:
             return
         cursor_to = self.paper_list.current_id if keep_cursor else None
-        request = self.client.view_request(self._view, self._search, self._sort, cursor_to)
+        request = self.client.view_request(self._view, self._search, self.shown_sort, cursor_to, self._scope)
         self.waiting = None
         if self._rebuild is not None and request.search.strip():
             # A search of an index being rebuilt would miss papers: it runs when the rebuild is done.
@@ -281,8 +303,11 @@ class ReaderScreen(TransferFlows, ReaderWorkers):
         self._update_status()
         self._show_current()
 
-    def _set_view(self, view: View) -> None:
+    def _set_view(self, view: View, tag: str | None = None) -> None:
         self._view = view
+        if view.paper_ids is None:  # related papers are not reopened: the view they came from is
+            self._view_tag = tag
+        self._update_status()
         self._reload(keep_cursor=False)
 
     def _set_counts(self, counts: dict[str, int], tag_counts: list[tuple[str, int]]) -> None:
@@ -291,7 +316,8 @@ class ReaderScreen(TransferFlows, ReaderWorkers):
 
     def _update_status(self) -> None:
         self.query_one(ListStatus).show(
-            self._view.name, len(self.paper_list.paper_ids), self._counts, self._sort, len(self.paper_list.selected_ids)
+            self.list_name(), len(self.paper_list.paper_ids), self._counts, self.sort_name(),
+            len(self.paper_list.selected_ids),
         )
 
     def _show_current(self) -> None:
@@ -403,6 +429,7 @@ class ReaderScreen(TransferFlows, ReaderWorkers):
         self.set_focus(self.search_pane.input)
 
     def action_show_view(self, slug: str) -> None:
+        self.end_search()  # as a mail client's folders do: the view shows whole
         self._set_view(VIEWS[slug])
 
     def action_pick_tag(self) -> None:
@@ -410,19 +437,15 @@ class ReaderScreen(TransferFlows, ReaderWorkers):
             self.notify("No tags yet: press t to tag papers.")
             return
         choices = [(name, f"{name}  ({count})") for name, count in self._tag_counts]
-        self.app.push_screen(PickScreen("Show the papers tagged", choices),
-                             lambda tag: self._set_view(tag_view(tag)) if tag else None)
+        self.app.push_screen(PickScreen("Show the papers tagged", choices), self._show_tag)
+
+    def _show_tag(self, tag: str | None) -> None:
+        if tag:
+            self.end_search()
+            self._set_view(tag_view(tag), tag)
 
     def action_reload(self) -> None:
         self.paper_list.forget_papers()
-        self._reload(keep_cursor=True)
-
-    def action_cycle_sort(self) -> None:
-        if self._view.paper_ids is not None:
-            self.notify("Related papers stay in order of likeness.")
-            return
-        self._sort = next_sort(self._sort)
-        self._update_status()
         self._reload(keep_cursor=True)
 
     def action_related(self) -> None:

@@ -42,11 +42,23 @@ def clean_tags(text: str) -> list[str]:
     return [" ".join(part.split()) for part in text.split(",") if part.strip()]
 
 
+# A paper's title in a sentence (a dialog's title, a notification) is cut after this many characters.
+TITLE_IN_SENTENCE = 60
+
+
 def describe_papers(papers: list[Paper]) -> str:
     """`“Attention Is All You Need”`, or `3 papers`."""
     if len(papers) == 1:
-        return f"“{safe_text(papers[0].display_title)[:60]}”"
+        return f"“{shortened(safe_text(papers[0].display_title), TITLE_IN_SENTENCE)}”"
     return f"{len(papers)} papers"
+
+
+def shortened(text: str, limit: int) -> str:
+    """`text`, or its first words within `limit` characters and an ellipsis: never cut mid-word."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0].rstrip(" ,.:;&-–—") if " " in text[:limit] else text[:limit]
+    return cut + "…"
 
 
 def import_summary(reports: Iterable[ImportReport]) -> str:

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from ..library_client import LibraryClient
-from ..messages import IndexRebuilding, ViewRequest, WriteRequest
+from ..messages import ExportPathChecked, IndexRebuilding, ViewRequest, WriteRequest
 
 if TYPE_CHECKING:
     from store.model import Paper
@@ -78,6 +78,11 @@ class ReaderWorkers(Screen[None]):
     @work(thread=True, exclusive=True, group="related", name="load-related")
     def _load_related(self, paper: Paper) -> None:
         self._post_unless_cancelled(self.client.related(paper))
+
+    @work(thread=True, exclusive=True, group="export-path", name="check-export-path")
+    def _check_export_path(self, paper_ids: tuple[int, ...], what: str, path: str, style: str) -> None:
+        refused, exists = self.client.check_export_path(path)
+        self._post_unless_cancelled(ExportPathChecked(paper_ids, what, path, style, refused, exists))
 
     @work(thread=True, group="save", name="save")
     def _drain_writes(self) -> None:

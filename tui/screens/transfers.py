@@ -18,9 +18,10 @@ from textual import events
 from .. import messages as msg
 from ..text import safe_text
 from .changes import ids_of
-from .export import ExportChoice, ExportScreen
+from .export import STYLES, ExportChoice, ExportScreen
 from .import_report import ImportReportScreen
-from .prompt import PromptScreen
+from .pick import PickScreen
+from .prompt import PathSuggester, PromptScreen
 from .reader_text import describe_papers, import_summary
 from .views import FLAGGED, export_filename
 
@@ -39,6 +40,7 @@ else:
 class TransferFlows(_Base):
     if TYPE_CHECKING:  # provided by ReaderScreen
         _view: View
+        searching: bool
 
         @property
         def paper_list(self) -> PaperList: ...
@@ -54,16 +56,41 @@ class TransferFlows(_Base):
         if not ids:
             self.notify("Nothing to export in this view.")
             return
-        what = f"{len(ids)} selected papers" if self.paper_list.selected_ids else f"the view ({len(ids)} papers)"
-        default = str(Path("~") / export_filename(self._view))
-        self.app.push_screen(ExportScreen(what, default), lambda choice: self._export(tuple(ids), choice))
+        if self.paper_list.selected_ids:
+            what = f"{len(ids)} selected papers"
+        else:
+            what = f"the {'search results' if self.searching else 'view'} ({len(ids)} papers)"
+        filename = "papers-search.bib" if self.searching else export_filename(self._view)
+        self._ask_export(tuple(ids), what, str(Path("~") / filename))
 
-    def _export(self, ids: tuple[int, ...], choice: ExportChoice | None) -> None:
-        if choice is not None:
-            path = Path(choice.path).expanduser()
-            work = self.client.long_work(f"Exporting to {safe_text(path.name)}")
-            request = msg.ExportRequest(label="export BibTeX", paper_ids=ids, path=path, style=choice.style, work=work)
-            self._write(request)
+    def _ask_export(self, ids: tuple[int, ...], what: str, path: str, style: str = STYLES[0], problem: str = "") -> None:
+        def check(choice: ExportChoice | None) -> None:
+            if choice is not None:  # where it goes is checked first, off the UI thread
+                self._check_export_path(ids, what, choice.path, choice.style)
+
+        self.app.push_screen(ExportScreen(what, path, style, problem), check)
+
+    def on_export_path_checked(self, message: msg.ExportPathChecked) -> None:
+        ids, what, path, style = message.paper_ids, message.what, message.path, message.style
+        if message.refused:
+            self._ask_export(ids, what, path, style, problem=message.refused)  # the dialog again, saying why
+        elif message.exists:
+            choices = [("replace", "Replace it"), ("rename", "Write to another file")]
+
+            def answer(choice: str | None) -> None:
+                if choice == "replace":
+                    self._export(ids, path, style)
+                elif choice == "rename":
+                    self._ask_export(ids, what, path, style)
+
+            self.app.push_screen(PickScreen(f"{safe_text(path)} exists already. Replace it?", choices), answer)
+        else:
+            self._export(ids, path, style)
+
+    def _export(self, ids: tuple[int, ...], path_text: str, style: str) -> None:
+        path = Path(path_text).expanduser()
+        work = self.client.long_work(f"Exporting to {safe_text(path.name)}")
+        self._write(msg.ExportRequest(label="export BibTeX", paper_ids=ids, path=path, style=style, work=work))
 
     def on_export_done(self, message: msg.ExportDone) -> None:
         self._written(message)
@@ -87,7 +114,8 @@ class TransferFlows(_Base):
     # --- import -------------------------------------------------------------------------
 
     def action_import_file(self) -> None:
-        prompt = PromptScreen("Import a file: a listing, BibTeX or JSON lines", placeholder="~/Downloads/papers.txt")
+        prompt = PromptScreen("Import a file: a listing, BibTeX or JSON lines", placeholder="~/Downloads/papers.txt",
+                              suggester=PathSuggester())
         self.app.push_screen(prompt, self._import_file)
 
     def _import_file(self, answer: str | None) -> None:

@@ -350,16 +350,42 @@ class PaperList(ScrollView, can_focus=True):
 
 
 class ListStatus(Static):
-    """One line under the list: the view, how many papers it shows, the library's counts, the sort."""
+    """One line under the list: the view (or search), how many papers it shows, the selection,
+    the sort and the library's counts, the least needed left out when the line is short."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: tuple[str, int, dict[str, int], str, int] | None = None
 
     def show(self, view_name: str, shown: int, counts: dict[str, int], sort: str, selected: int) -> None:
-        line = Text(no_wrap=True, overflow="ellipsis", end="")
-        line.append(safe_text(view_name), style="bold")
-        line.append(f" ({shown})")
-        line.append(
-            f"  all {counts.get('all', 0)} · unread {counts.get('unread', 0)} · starred {counts.get('starred', 0)}"
-        )
-        line.append(f"  sort: {sort}")
-        if selected:
-            line.append(f"  {selected} selected", style="bold")
-        self.update(line)
+        self._shown = (view_name, shown, counts, sort, selected)
+        self._draw()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        if self._shown is not None:
+            self.update(status_line(self.content_size.width or 1_000, *self._shown))
+
+
+def status_line(width: int, view_name: str, shown: int, counts: dict[str, int], sort: str, selected: int) -> Text:
+    """`Unread (5)  3 selected  sort: date  all 6 · unread 5 · starred 0` in `width` cells: the
+    counts go first when it is short, then the sort; the name is cut last, its count never."""
+    extras: list[tuple[str, str]] = []  # most wanted first
+    if selected:
+        extras.append((f"{selected} selected", "bold"))
+    extras.append((f"sort: {sort}", ""))
+    extras.append((f"all {counts.get('all', 0)} · unread {counts.get('unread', 0)} · starred {counts.get('starred', 0)}", ""))
+    count = f" ({shown})"
+    name = safe_text(view_name)
+    while extras and cell_len(name) + len(count) + sum(len(text) + 2 for text, _ in extras) > width:
+        extras.pop()
+    room = width - len(count) - sum(len(text) + 2 for text, _ in extras)
+    line = Text(no_wrap=True, overflow="ellipsis", end="")
+    line.append_text(_fit(name, max(1, min(cell_len(name), room)), "bold"))
+    line.append(count)
+    for text, style in extras:
+        line.append("  ")
+        line.append(text, style=style)
+    return line

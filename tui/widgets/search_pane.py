@@ -11,6 +11,8 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from ..text import safe_text
+
 PLACEHOLDER = "words, \"a phrase\", author:name, tag:name, is:starred, year:>2022"
 
 
@@ -49,14 +51,17 @@ class SearchPane(Horizontal):
     def input(self) -> Input:
         return self.query_one(Input)
 
-    def show_hits(self, count: int | None) -> None:
-        """`count` papers found; None when there is no search."""
+    def show_hits(self, count: int | None, where: str = "all papers", order: str = "") -> None:
+        """`count` papers found in `where` (all papers, or a view), shown in `order`;
+        `count` None when there is no search: where the next one will look."""
         status = self.query_one("#search-status", Static)
         status.remove_class("-error")
         if count is None:
-            status.update(Text("/ to search", style="dim"))
+            status.update(Text(f"/ to search {safe_text(where)}", style="dim", no_wrap=True, overflow="ellipsis"))
         else:
-            status.update(Text(f"{count} hit" if count == 1 else f"{count} hits"))
+            line = Text(f"{count:,} hit" if count == 1 else f"{count:,} hits", no_wrap=True, overflow="ellipsis")
+            line.append(f" in {safe_text(where)}" + (f" · {order}" if order else ""), style="dim")
+            status.update(line)
 
     def show_error(self, message: str) -> None:
         status = self.query_one("#search-status", Static)
@@ -80,3 +85,8 @@ class SearchPane(Horizontal):
     def action_clear(self) -> None:
         self.input.value = ""
         self.post_message(self.Cleared())
+
+    def clear_quietly(self) -> None:
+        """Empty the field without telling the screen (which is showing something else)."""
+        with self.input.prevent(Input.Changed):
+            self.input.value = ""
