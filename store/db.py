@@ -20,9 +20,10 @@ from .recovery import restore_hint
 BUSY_TIMEOUT_MS = 10_000
 UPGRADE_WAIT_S = 300  # another process backing up an old library before upgrading it
 
-# Append only: a migration, once released, never changes. Each runs in its own
-# transaction and bumps PRAGMA user_version to its number. `Library` passes a
-# `before_upgrade` hook that backs the file up first (store/backup.py).
+# Append only: a migration, once released, never changes. Each bumps PRAGMA
+# user_version to its number; the pending ones run in one transaction, so an
+# upgrade is whole or not at all, and the `before_upgrade` hook `Library` passes
+# (a backup of the old file, store/backup.py) runs holding its write lock.
 # Before adding migration N+1, keep a library of version N: run
 # `python tests/data/old_libraries/build.py` (it writes vN.sqlite3 and its
 # expected contents); tests/test_reliability_migrations.py opens every one.
@@ -378,44 +379,37 @@ def migrate(conn: sqlite3.Connection, before_upgrade: Callable[[int], None] | No
             f"this library was made by an older papers-tui (schema {start}) and must be upgraded to {SCHEMA_VERSION}, "
             "which needs write access; it is read-only here"
         )
-    if start and start < SCHEMA_VERSION and before_upgrade:
-        _back_up_under_lock(conn, start, before_upgrade)
-    for number in range(start + 1, SCHEMA_VERSION + 1):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            if schema_version(conn) < number:  # another process may have just done it
-                for statement in _statements(MIGRATIONS[number - 1]):
-                    conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {number}")
-        except BaseException:
-            conn.rollback()
-            raise
-        conn.commit()
-    return start
-
-
-def _back_up_under_lock(conn: sqlite3.Connection, start: int, before_upgrade: Callable[[int], None]) -> None:
-    """The backup of an old library is taken holding the write lock, and only if
-    it is still old: a second process opening it at once waits, then backs up an
-    old file too or finds it upgraded; never copies an upgraded file over the
-    first one's backup (which happened when both chose the same stamped name).
-    A backup of a big library outlasts the busy timeout: waiting goes on for
-    UPGRADE_WAIT_S, as long as the other process is backing up."""
-    deadline = time.monotonic() + UPGRADE_WAIT_S
-    while True:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            break
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() > deadline:
-                raise busy_or(error) from error
+    if start == SCHEMA_VERSION:
+        return start
+    _begin_waiting(conn)
     try:
-        if schema_version(conn) == start:
-            before_upgrade(start)
+        current = schema_version(conn)  # another process may have just upgraded it
+        if current and current < SCHEMA_VERSION and before_upgrade:
+            before_upgrade(current)  # under the lock: a second opener waits, then finds it upgraded
+        for number in range(current + 1, SCHEMA_VERSION + 1):
+            for statement in _statements(MIGRATIONS[number - 1]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
     except BaseException:
         conn.rollback()
         raise
     conn.commit()
+    return start
+
+
+def _begin_waiting(conn: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE for an upgrade. Another process may hold the lock for as long
+    as its backup of a big library takes, past the busy timeout: waiting goes on
+    for UPGRADE_WAIT_S. (Backing up without the lock, two openers once copied an
+    upgraded file over the first one's backup of the old one.)"""
+    deadline = time.monotonic() + UPGRADE_WAIT_S
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise busy_or(error) from error
 
 
 def _statements(script: str) -> list[str]:

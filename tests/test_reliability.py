@@ -388,7 +388,7 @@ def test_export_that_hits_a_real_file_size_limit_keeps_the_old_file(filled, tmp_
     target.write_text("OLD CONTENT\n")
     child = "\n".join([
         "import resource, signal, sys",
-        "import store.library as L",
+        "import store.exporting as L",
         "real = L.write_atomically",
         "def limited(path, text):",
         "    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)",
