@@ -14,6 +14,7 @@ from .merging import find_same, insert, merge
 from .model import ParseResult, Skip
 from .progress import PROGRESS_EVERY, Progress
 from .rows import now
+from .same_work import Conflict, set_aside_taken_ids
 
 BIG_IMPORT = 5000  # records; a big import gets a big SQLite page cache while it runs
 IMPORT_CACHE_KIB = 256 * 1024
@@ -30,6 +31,8 @@ class ImportReport:
     unchanged: int = 0
     skipped: list[Skip] = field(default_factory=list)
     paper_ids: list[int] = field(default_factory=list)
+    # Records kept apart from a paper they shared an id or a title with (same_work.py).
+    conflicts: list[Conflict] = field(default_factory=list)
 
 
 @dataclass
@@ -99,7 +102,8 @@ def import_inputs(
 
 def _import_record(conn: sqlite3.Connection, record, item: ParsedInput, report: ImportReport, keys: CitationKeys) -> None:
     stamp = now()
-    existing = find_same(conn, record)
+    existing = find_same(conn, record, report.conflicts)
+    record = set_aside_taken_ids(conn, record, existing)
     if existing is None:
         pid = insert(conn, record, stamp, keys)
         report.added += 1

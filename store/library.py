@@ -25,6 +25,7 @@ import platformdirs
 from . import keys, meta, rows, user_state
 from .backup import backup_before_upgrade, backup_database, default_backup_path
 from .db import Database, migrate
+from .dedup_refresh import refresh_dedup_forms
 from .errors import ImportFormatError, LibraryBusy, LibraryError, QueryError
 from .files import write_atomically
 from .importing import BIG_IMPORT, ImportReport, ParsedInput, big_cache, import_inputs, parse_input, read_paths
@@ -71,6 +72,7 @@ class Library:
         self.db = Database(self.database_file(self.directory))
         # An older library is copied to backups/ before its schema is upgraded.
         migrate(self.db.conn, before_upgrade=self._backup_before_upgrade)
+        refresh_dedup_forms(self.db)  # forms made by an older dedup.words() are made again
         self._sync = IndexSync(self.directory, self.db)
         self._orders = Orders(self.db)
 

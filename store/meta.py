@@ -6,6 +6,7 @@
 | `order_generation` | moves with every import; cached sort orders are rebuilt when it does |
 | `key_pattern`      | the pattern for new citation keys (`export --key-pattern`)           |
 | `bibtex_macros`    | BibTeX `@string`s from earlier imports, as JSON                      |
+| `dedup_version`    | the `dedup.DEDUP_VERSION` the stored title/abstract forms were made by |
 
 Every function takes the connection to use: inside a write, the transaction's.
 """
@@ -19,6 +20,7 @@ GENERATION = "generation"
 ORDER_GENERATION = "order_generation"
 KEY_PATTERN = "key_pattern"
 BIBTEX_MACROS = "bibtex_macros"
+DEDUP_FORMS = "dedup_version"
 
 
 def read(conn: sqlite3.Connection, name: str) -> str | None:
@@ -91,3 +93,16 @@ def bibtex_macros(conn: sqlite3.Connection) -> dict[str, str]:
 
 def set_bibtex_macros(conn: sqlite3.Connection, macros: dict[str, str]) -> None:
     write(conn, BIBTEX_MACROS, json.dumps(macros, sort_keys=True))
+
+
+# --- de-duplication forms -------------------------------------------------------------------
+
+
+def dedup_version(conn: sqlite3.Connection) -> int:
+    """The `dedup.DEDUP_VERSION` the stored forms were made by; 1 for a library made before it was kept."""
+    value = read(conn, DEDUP_FORMS)
+    return int(value) if value else 1
+
+
+def set_dedup_version(conn: sqlite3.Connection, version: int) -> None:
+    write(conn, DEDUP_FORMS, str(version))

@@ -167,6 +167,8 @@ def cmd_import(library: Library, args) -> int:
         )
         for skip in report.skipped:
             print(f"  line {skip.line}: skipped: {safe_text(skip.reason)}")
+        for conflict in report.conflicts:  # not merged: the same id or title, another work
+            print(f"  {safe_text(conflict.describe())}")
     return EXIT_OK
 
 
