@@ -217,6 +217,15 @@ class Library:
         with self._sync.write([pid]) as (conn, _):
             user_state.set_note(conn, pid, note)
 
+    def undo_change(self, change: user_state.UndoChange) -> None:
+        """Undo one change: put back only the fields it changed, as they were before
+        it (`user_state.UndoChange`); changes made since, here or by another
+        process, to other fields or tags stay."""
+        user_state.check_undo(change)
+        stamp = rows.now()
+        with self._sync.write(list(change)) as (conn, _):
+            user_state.undo(conn, change, stamp)
+
     def restore_state(self, paper: Paper) -> None:
         """Put back read, starred, tags and note as they were in `paper` (for undo)."""
         with self._sync.write([paper.id]) as (conn, _):

@@ -78,6 +78,7 @@ _KIND_OF_TYPE = {
 }
 _ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6",
              "seventh": "7", "eighth": "8", "ninth": "9", "tenth": "10"}
+_LEADING_NUMBER_RE = re.compile(r"\d+")
 _ANTHOLOGY_URL_RE = re.compile(
     r"(?:aclanthology\.org|aclweb\.org/anthology)/(?:[A-Z]/[A-Z]\d\d/)?([A-Za-z0-9][\w.-]*?)(?:\.pdf)?/?$"
 )
@@ -171,12 +172,15 @@ def _field_value(extra: dict[str, str], name: str) -> str | None:
     if not value:
         return None
     words = [_ORDINALS.get(word, word) for word in dedup.words(value)]
-    number = next((re.match(r"\d+", word).group() for word in words if re.match(r"\d+", word)), None)
-    return number if number and name in ("edition", "volume", "number") else " ".join(words) or None
+    if name in ("edition", "volume", "number"):
+        numbers = [found.group() for word in words if (found := _LEADING_NUMBER_RE.match(word))]
+        if numbers:
+            return numbers[0]
+    return " ".join(words) or None
 
 
 def _real_doi(doi: str | None) -> bool:
-    return bool(doi) and not doi.lower().startswith(ARXIV_DOI_PREFIX)
+    return doi is not None and not doi.lower().startswith(ARXIV_DOI_PREFIX)
 
 
 def conflict(row: sqlite3.Row, record: PaperRecord, reason: str) -> Conflict:
@@ -191,7 +195,7 @@ def set_aside_taken_ids(conn: sqlite3.Connection, record: PaperRecord, pid: int 
     lost. (A copy: a write retried while the library is busy imports the same
     records again.) `pid` is the paper the record joins, None for a new one."""
     current = conn.execute("SELECT doi, arxiv_id FROM papers WHERE id = ?", (pid,)).fetchone() if pid else None
-    columns: dict[str, None] = {}
+    moved: list[str] = []
     extra = dict(record.extra)
     for column, field in (("doi", "doi"), ("arxiv_id", "eprint")):
         value = getattr(record, column)
@@ -199,10 +203,13 @@ def set_aside_taken_ids(conn: sqlite3.Connection, record: PaperRecord, pid: int 
             continue  # nothing to write: a merge fills only an empty column
         holder = conn.execute(f"SELECT id FROM papers WHERE {column} = ?", (value,)).fetchone()
         if holder is not None and holder["id"] != pid:
-            columns[column] = None
+            moved.append(column)
             extra.setdefault(field, value)
-    if not columns:
+    if not moved:
         return record
-    if "arxiv_id" in columns:
+    if "arxiv_id" in moved:
         extra.setdefault("archiveprefix", "arXiv")
-    return dataclasses.replace(record, extra=extra, **columns)
+    copy = dataclasses.replace(record, extra=extra)
+    for column in moved:
+        setattr(copy, column, None)
+    return copy

@@ -1370,6 +1370,6 @@ async def test_the_app_thread_never_calls_the_store(library_dir, monkeypatch, tm
         await pilot.press("q")
         await settle(pilot)
     names = {name for name, _ in calls}
-    assert {"__init__", "ids", "papers", "counts", "tag_counts", "mark", "tag", "set_note", "restore_state", "bibtex",
+    assert {"__init__", "ids", "papers", "counts", "tag_counts", "mark", "tag", "set_note", "undo_change", "bibtex",
             "export", "related", "import_text", "import_paths", "highlight_terms", "close"} <= names
     assert [name for name, on_main in calls if on_main] == []
