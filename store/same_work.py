@@ -9,7 +9,8 @@ if not, why. The evidence for each rule is in docs/decisions.md ("one work").
   main-conference namesake are two entries).
 - An id match (arXiv id, DOI) also needs the titles and the authors to agree:
   sources give wrong DOIs (the WMT18 proceedings give W18-6482 the DOI of W18-6481).
-- A title or abstract match needs, besides: the authors to agree, no two
+- A title or abstract match needs, besides: the authors to agree (and for an
+  abstract match, one title, or one that adds a subtitle to the other), no two
   different DOIs, no BibTeX `volume`, `edition`, `number` or `type` that differ,
   no book against an article (entry types of different kinds), and, for a title
   match between two published versions, years at most one apart (an arXiv
@@ -138,7 +139,9 @@ def _never_one_work(paper: Facts, record: Facts) -> str | None:
 
 
 def _disagree(paper: Facts, record: Facts, basis: Basis) -> str | None:
-    if basis != Basis.TITLE and not dedup.titles_agree(paper.title, record.title):
+    if basis == Basis.ID and not dedup.titles_agree(paper.title, record.title):
+        return "different titles"
+    if basis == Basis.ABSTRACT and not _one_title_or_a_subtitle(paper.title, record.title):
         return "different titles"
     if not dedup.authors_agree(paper.authors, record.authors):
         return f"different authors ({_first_author(paper)}; {_first_author(record)})"
@@ -150,6 +153,15 @@ def _disagree(paper: Facts, record: Facts, basis: Basis) -> str | None:
         if paper.year and record.year and abs(paper.year - record.year) > MAX_YEAR_GAP:
             return f"years {paper.year} and {record.year}"
     return _bibliographic_conflict(paper, record)
+
+
+def _one_title_or_a_subtitle(a: str | None, b: str | None) -> bool:
+    """Stricter than `dedup.titles_agree` (no changed word): template abstracts
+    ("We study X features") and a title differing in one word are sibling papers."""
+    a_norm, b_norm = dedup.normalise_title(a), dedup.normalise_title(b)
+    if not a_norm or not b_norm:
+        return True
+    return a_norm == b_norm or a_norm.startswith(b_norm + " ") or b_norm.startswith(a_norm + " ")
 
 
 def _first_author(facts: Facts) -> str:

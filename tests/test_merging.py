@@ -115,6 +115,25 @@ def test_the_cli_reports_records_kept_apart(library_dir, capsys):
     assert "line 2: kept apart from lo2018accurate: same DOI, but different ACL Anthology ids (W18-6481, W18-6482)" in out
 
 
+def test_a_similar_abstract_with_a_title_one_word_apart_is_another_paper(library):
+    def record(animal: str) -> str:
+        return json.dumps({"title": f"Learning {animal} Representations for Multilingual Parsing",
+                           "authors": [f"Ada Surname{animal[0]}", "Grace Hopper"],
+                           "abstract": f"Reliable parsing remains difficult for low resource settings. We study {animal} features."})
+
+    report = library.import_text(record("Aardvark") + "\n" + record("Badger") + "\n", "siblings.jsonl")
+    assert report.added == 2
+
+
+def test_a_similar_abstract_under_a_title_with_a_subtitle_is_the_same_paper(library):
+    abstract = "Reliable parsing remains difficult for low resource settings, and we study aardvark features here."
+    first = json.dumps({"title": "Aardvark Parsing", "authors": ["Ada Lovelace"], "abstract": abstract})
+    second = json.dumps({"title": "Aardvark Parsing: Learning from Few Examples", "authors": ["A. Lovelace"],
+                         "abstract": abstract.replace("and we study", "we study")})
+    report = library.import_text(first + "\n" + second + "\n", "versions.jsonl")
+    assert (report.added, library.count()) == (1, 1)
+
+
 # --- BibTeX: volumes, editions, reprints ---------------------------------------------------
 
 
