@@ -1,9 +1,9 @@
 """`doctor`: check a library's integrity and repair what can be repaired.
 
 It checks what can go wrong (docs/reliability.md lists it) and repairs orphaned
-rows, unused tags, and a search index that is stale, damaged or disagrees with
-the store. It uses the `Library` as any caller does: its public methods, its
-database and its index.
+rows, unused tags, and a search index that is stale, damaged (a file that does
+not match its checksum, or unreadable) or disagrees with the store. It uses the
+`Library` as any caller does: its public methods, its database and its index.
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ def doctor(library: Library, repair: bool = True, progress: Progress | None = No
         return report  # a damaged file: nothing else can be trusted; restore a backup
     _check_orphans(library, report, repair)
     _check_generation(library, report, repair)
-    _check_index(library, report, repair, progress)
+    if _check_index_files(library, report, repair, progress):
+        _check_index(library, report, repair, progress)
     return report
 
 
@@ -109,6 +110,31 @@ def _check_generation(library: Library, report: DoctorReport, repair: bool) -> N
     with library.db.transaction() as tx:
         meta.write(tx, meta.GENERATION, "1")
     report.add("fixed", f"meta.generation was not a number ({value!r}); reset (the index is rebuilt)")
+
+
+def _check_index_files(library: Library, report: DoctorReport, repair: bool, progress: Progress | None) -> bool:
+    """Every file of the index against the checksum recorded when it was written
+    (store/search/checksums.py); a damaged index is rebuilt. True when the files
+    are whole (or rebuilt): the index's state is worth checking next."""
+    problem = library.index.verify()
+    if problem is None:
+        report.add("ok", "search index files match their checksums")
+        return True
+    message = f"search index damaged ({problem})"
+    if not repair:
+        report.add("found", message)
+        return False
+    try:
+        library.reindex(progress)
+    except Exception as error:  # noqa: BLE001 - reported, and the exit status says so
+        report.add("failed", f"{message}; rebuilding failed: {error}")
+        return False
+    after = library.index.verify()
+    if after is not None:
+        report.add("failed", f"{message}; still damaged after rebuilding ({after})")
+        return False
+    report.add("fixed", f"{message} (rebuilt: {library.index.doc_count()} documents)")
+    return True
 
 
 def _check_index(library: Library, report: DoctorReport, repair: bool, progress: Progress | None) -> None:

@@ -161,3 +161,29 @@ def test_leaf_searchers_give_each_segment_with_its_offset(ix):
         leaves = whoosh_private.leaf_searchers(searcher)
         assert [offset for _, offset in leaves] == [0, 3], "Searcher.subsearchers no longer lists (segment searcher, offset)"
         assert [leaf.doc_count() for leaf, _ in leaves] == [3, 1]
+
+
+def test_committed_files_are_the_latest_toc_and_its_segments_files(ix):
+    generation, names = whoosh_private.committed_files(ix)
+    assert names == [f"_MAIN_{generation}.toc"], "an empty index's commit is its TOC alone"
+    for pid in ("1", "2"):  # two segments of separate files, as PaperIndex writes them
+        writer = ix.writer(compound=False)
+        writer.add_document(pid=pid, body="common")
+        writer.commit(merge=False)
+    generation, names = whoosh_private.committed_files(ix)
+    assert generation == ix.latest_generation()
+    on_disk = set(ix.storage.list())
+    assert names[0] in on_disk and names[0].endswith(f"_{generation}.toc"), (
+        f"TOC._filename no longer names the TOC file of a generation ({PINNED}): {names[0]!r}"
+    )
+    with ix.reader() as reader:
+        segment_ids = {leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()}
+    assert len(segment_ids) == 2
+    for segment_id in segment_ids:
+        files = [name for name in names if name.startswith(f"{segment_id}.")]
+        assert any(name.endswith(".trm") for name in files) and any(name.endswith(".pst") for name in files), (
+            f"segment {segment_id}'s files are no longer named '<segment id>.<ext>' ({PINNED}): {sorted(on_disk)}"
+        )
+    assert set(names) <= on_disk
+    leftovers = on_disk - set(names) - {name for name in on_disk if name.endswith("LOCK")}
+    assert leftovers == set(), f"files of the index that committed_files() does not list: {sorted(leftovers)}"

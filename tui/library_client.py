@@ -23,7 +23,7 @@ from pathlib import Path
 
 from textual.message import Message
 
-from store.errors import QueryError, retry_while_busy
+from store.errors import IndexUnavailable, QueryError, retry_while_busy
 from store.library import Library, Progress
 from store.model import Paper
 
@@ -171,8 +171,12 @@ class LibraryClient:
         library = self._opened
         try:
             paper_ids = self._view_ids(request)
+        except IndexUnavailable:  # damage this search found: rebuilt as on open, then asked again
+            if not index_rebuilding:
+                self._post(IndexChecked("damaged"))
+            return ViewWaiting(request)
         except QueryError as error:
-            if index_rebuilding:  # a damaged index, until the rebuild is done
+            if index_rebuilding:  # the index is being rebuilt: the search runs again when it is done
                 return ViewWaiting(request)
             return QueryFailed(request, str(error))
         cursor = paper_ids.index(request.cursor_to) if request.cursor_to in paper_ids else 0

@@ -6,6 +6,8 @@ Modules, in the order data flows through them:
   schema.py         the fields (FastText), IndexDoc, field names, aliases, boosts
   parsing.py        query text -> Whoosh query, or QueryError
   marker.py         the generation marker file and its lock (no whoosh)
+  checksums.py      size and CRC-32 of every committed file, recorded and checked (no whoosh)
+  integrity.py      IndexFiles: the checksums of a commit; a failed search told as damage or the query's fault
   sets.py           queries worked out as sets of document numbers, PostingCache
   parallel.py       the multi-process writer; abandoning a failed writer
   index.py          PaperIndex: open/create, update, rebuild, search, matching

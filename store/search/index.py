@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -19,9 +18,10 @@ from whoosh.index import LockError
 
 from ..errors import IndexUnavailable, QueryError
 from . import parallel, whoosh_private
-from .marker import GENERATION_LOCK, GenerationMarker
-from .parsing import make_parser, parse
-from .schema import DEFAULT_FIELDS, INDEX_SCHEMA, IndexDoc, fields_of, make_schema
+from .integrity import IndexFiles
+from .marker import GENERATION_LOCK, GenerationMarker, try_for
+from .parsing import highlight_terms, make_parser, parse
+from .schema import INDEX_SCHEMA, IndexDoc, fields_of, make_schema
 from .sets import PostingCache, docset, expanded_as_sets
 
 WRITE_LOCK_TIMEOUT_S = 30.0  # read at call time (tests lower it)
@@ -46,6 +46,7 @@ class PaperIndex:
     def __init__(self, directory: Path):
         self.directory = directory
         self.marker = GenerationMarker(directory, INDEX_SCHEMA)
+        self.files = IndexFiles(directory, self.marker)  # checksums of the committed files
         self._lock = threading.RLock()
         self._searcher = None
         self._searcher_pids = None  # (searcher, paper id by its document number)
@@ -64,13 +65,27 @@ class PaperIndex:
                     ix = index.open_dir(str(self.directory))
                 else:
                     ix = index.create_in(str(self.directory), make_schema())
-            # Reading the segments here finds most damage now rather than in a search.
+                    self.files.record(ix, holding_lock=True)
+            # Reading the segments here finds most damage now rather than in a search;
+            # the checksums find the rest (a damaged block is read only by some searches).
             self._searcher = ix.searcher()
             self._searcher.doc_count()
-            return ix
+            problem = self.files.verify(ix)
         except Exception as error:  # whatever Whoosh raises on a damaged index
             self._set_problem(error)
             return None
+        if problem:
+            self._set_problem(problem)
+        return ix
+
+    def verify(self) -> str | None:
+        """Check every committed file against its checksum (doctor): what is wrong
+        (kept in `problem`: searches then raise IndexUnavailable), or None."""
+        with self._lock:
+            problem = self.files.check(self._ix) if self._ix is not None else self.problem or "it cannot be opened"
+            if problem:
+                self._set_problem(problem)
+            return problem
 
     def close(self) -> None:
         with self._lock:
@@ -99,8 +114,8 @@ class PaperIndex:
             except Exception as error:
                 raise self._set_problem(error) from error
 
-    def _set_problem(self, error: BaseException) -> IndexUnavailable:
-        self.problem = f"{type(error).__name__}: {error}"[:300]
+    def _set_problem(self, error: BaseException | str) -> IndexUnavailable:
+        self.problem = (error if isinstance(error, str) else f"{type(error).__name__}: {error}")[:300]
         log.warning("search index in %s is damaged: %s", self.directory, self.problem)
         self.close()
         return IndexUnavailable(DAMAGED)
@@ -167,6 +182,7 @@ class PaperIndex:
             except BaseException:
                 parallel.abandon(writer)
                 raise
+            self.files.record(self._ix)
             if generation is not None:
                 self.mark_indexed(generation)
             self._refresh()
@@ -210,6 +226,8 @@ class PaperIndex:
         except BaseException:
             parallel.abandon(writer)
             raise
+        self.files.forget()
+        self.files.record(self._ix)
         self.problem = None
         if recorded is not None:
             self.set_indexed(recorded)
@@ -237,7 +255,7 @@ class PaperIndex:
             self.directory.unlink()
         self.directory.mkdir(parents=True, exist_ok=True)
         lock = whoosh_private.writer_lock(FileStorage(str(self.directory)))
-        if not _try_for(lambda: lock.acquire(blocking=False), WRITE_LOCK_TIMEOUT_S):
+        if not try_for(lambda: lock.acquire(blocking=False), WRITE_LOCK_TIMEOUT_S):
             raise IndexUnavailable(BUSY)
         try:
             with self.marker.lock():
@@ -248,6 +266,8 @@ class PaperIndex:
                         else:
                             path.unlink(missing_ok=True)
                 ix = index.create_in(str(self.directory), make_schema())
+                self.files.forget()
+                self.files.record(ix, holding_lock=True)
         finally:
             lock.release()
         self.problem = None
@@ -259,13 +279,13 @@ class PaperIndex:
         with self._lock:
             if self._ix is None:
                 raise IndexUnavailable(DAMAGED)
-            if self._searcher is None:
-                self._searcher = self._ix.searcher()
-            elif not self._searcher.up_to_date():
-                # Another process (or window) wrote to the index.
+            if self._searcher is None or not self._searcher.up_to_date():
+                # Opened afresh (after a write, maybe another process's): its new files are checked.
                 self._refresh()
-                if self._searcher is None:
-                    self._searcher = self._ix.searcher()
+                problem = self.files.verify(self._ix, full=False)
+                if problem:
+                    raise self._set_problem(problem)
+                self._searcher = self._ix.searcher()
             return self._searcher
 
     def _refresh(self) -> None:
@@ -349,25 +369,17 @@ class PaperIndex:
         return self._searcher_pids[1]
 
     def _failed(self, error: Exception) -> QueryError:
-        """A search raised: the query's fault, or a damaged index? Reading the whole index tells."""
-        try:
-            with self._ix.searcher() as searcher:
-                for _ in searcher.all_stored_fields():
-                    pass
-                for _ in searcher.reader().all_terms():
-                    pass
-        except Exception as damage:
+        """A search raised: the query's fault, or a damaged index? Whoosh refusing the
+        query says the first; the checksums, an error only damaged bytes raise, or
+        reading the whole index say the second (IndexFiles.damage_behind)."""
+        damage = self.files.damage_behind(self._ix, error)
+        if damage:
             return self._set_problem(damage)
         return QueryError(f"cannot run the query: {type(error).__name__}: {error}"[:200])
 
     def terms(self, text: str) -> list[str]:
         """The words of a query that text should be highlighted for."""
-        try:
-            parsed = self.parse(text)
-            words = {value for field, value in parsed.iter_all_terms() if field in DEFAULT_FIELDS}
-        except Exception:  # QueryError or a parser corner: nothing to highlight
-            return []
-        return sorted(str(w) for w in words if isinstance(w, str))
+        return highlight_terms(self._parser, text)
 
     def more_like_this(self, pid: int, text: str, limit: int = 20) -> list[tuple[int, float]]:
         """Papers whose abstracts share the most telling words with `text`."""
@@ -382,12 +394,3 @@ class PaperIndex:
 
         return self._querying(ask)
 
-
-def _try_for(attempt: Callable[[], bool], timeout: float, delay: float = 0.1) -> bool:
-    deadline = time.monotonic() + timeout
-    while True:
-        if attempt():
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(delay)

@@ -12,7 +12,8 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -115,3 +116,14 @@ class GenerationMarker:
         with self.lock():
             marker = self.read()
             self.write(generation, [e for e in (marker[1] if marker else []) if e > generation])
+
+
+def try_for(attempt: Callable[[], bool], timeout: float, delay: float = 0.1) -> bool:
+    """attempt() until it says True (True) or `timeout` seconds went by (False)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if attempt():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(delay)

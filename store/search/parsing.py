@@ -66,3 +66,13 @@ def _first_error(parsed) -> str | None:
             if error:
                 return error
     return None
+
+
+def highlight_terms(parser: qparser.QueryParser, text: str) -> list[str]:
+    """The words of a query that text should be highlighted for."""
+    try:
+        parsed = parse(parser, text)
+        words = {value for field, value in parsed.iter_all_terms() if field in DEFAULT_FIELDS}
+    except Exception:  # QueryError or a parser corner: nothing to highlight
+        return []
+    return sorted(str(w) for w in words if isinstance(w, str))

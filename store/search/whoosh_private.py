@@ -10,6 +10,7 @@ No other module may touch a private Whoosh attribute (tests/test_structure.py).
 from __future__ import annotations
 
 from whoosh.filedb.filestore import Storage
+from whoosh.index import TOC
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.multiproc import MpWriter, SubWriterTask
 
@@ -115,3 +116,19 @@ def leaf_searchers(searcher) -> list:
     segment or empty): answers are worked out a segment at a time, where
     segment ids and columns can be cached."""
     return searcher.subsearchers or [(searcher, 0)]
+
+
+def committed_files(ix) -> tuple[int, list[str]]:
+    """(generation, file names) of the index's latest commit: its TOC and every file
+    of the segments it lists.
+
+    Borrows `TOC.read` (the undocumented class behind FileIndex._read_toc) and
+    `TOC._filename` (the TOC's file name for a generation): which files a commit
+    made is what the checksums in store/search/checksums.py are recorded for.
+    A segment's files are named "<segment id>.<ext>" (Segment.list_files)."""
+    toc = TOC.read(ix.storage, ix.indexname)
+    listed = list(ix.storage.list())
+    prefixes = tuple(f"{segment.segment_id()}." for segment in toc.segments)
+    names = [TOC._filename(ix.indexname, toc.generation)]
+    names += sorted(name for name in listed if prefixes and name.startswith(prefixes))
+    return toc.generation, names
