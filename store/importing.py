@@ -14,6 +14,7 @@ from .merging import find_same, insert, merge
 from .model import PROVISIONAL_KEY_PREFIX, ParseResult, Skip
 from .progress import PROGRESS_EVERY, Progress
 from .rows import now
+from .same_work import Conflict, set_aside_taken_ids
 
 BIG_IMPORT = 5000  # records; a big import gets a big SQLite page cache while it runs
 IMPORT_CACHE_KIB = 256 * 1024
@@ -43,6 +44,9 @@ class ImportReport:
     skipped: list[Skip] = field(default_factory=list)
     flagged: list[Flagged] = field(default_factory=list)
     paper_ids: list[int] = field(default_factory=list)
+    # Records kept apart from a paper they shared an id or a title with (same_work.py).
+    conflicts: list[Conflict] = field(default_factory=list)
+
     # Read and imported, but worth saying: a file read as Latin-1, a key another
     # paper already has (that entry is cited by its new key).
     notes: list[str] = field(default_factory=list)
@@ -73,6 +77,7 @@ class ImportReport:
                 for flag in self.flagged
             ],
             "notes": list(self.notes),
+            "conflicts": [conflict.describe() for conflict in self.conflicts],
         }
 
 
@@ -82,6 +87,15 @@ class ParsedInput:
     format: str
     result: ParseResult
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ParsedImport:
+    """Inputs read and parsed, not yet written: a write that waits for a busy
+    library is retried from here, without reading the files (or stdin) again."""
+
+    inputs: list[ParsedInput]
+    macros: dict[str, str]
 
 
 def parse_input(text: str, source: str, fmt: str | None = None, bib_macros: dict | None = None) -> ParsedInput:
@@ -156,7 +170,8 @@ def _import_record(
     other_keys = ids_of(record.extra)  # biblatex's `ids`: aliases, not a field to write back
     if other_keys:  # a copy: a write retried while the library is busy imports the same records again
         record = replace(record, extra={name: value for name, value in record.extra.items() if name != "ids"})
-    existing = find_same(conn, record)
+    existing = find_same(conn, record, report.conflicts)
+    record = set_aside_taken_ids(conn, record, existing)
     changed = True
     if existing is None:
         pid = insert(conn, record, stamp, keys)

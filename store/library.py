@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
@@ -25,9 +24,10 @@ import platformdirs
 from . import exporting, keys, meta, rows, user_state
 from .backup import backup_before_upgrade, backup_database, default_backup_path
 from .db import migrate, open_database, read_only_message
+from .dedup_refresh import refresh_dedup_forms
 from .errors import ImportFormatError, LibraryBusy, LibraryError, QueryError, ReadOnlyLibrary
 from .exporting import ExportResult
-from .importing import BIG_IMPORT, ImportReport, ParsedInput, big_cache, import_inputs, parse_input, read_paths
+from .importing import BIG_IMPORT, ImportReport, ParsedImport, big_cache, import_inputs, parse_input, read_paths
 from .index_sync import IndexStatus, IndexSync
 from .listing import clean_text
 from .model import Paper
@@ -55,15 +55,6 @@ def default_library_dir() -> Path:
     return Path(platformdirs.user_data_dir("papers-tui", appauthor=False))
 
 
-@dataclass
-class ParsedImport:
-    """Inputs read and parsed, not yet written: a write that waits for a busy
-    library is retried from here, without reading the files (or stdin) again."""
-
-    inputs: list[ParsedInput]
-    macros: dict[str, str]
-
-
 class Library:
     def __init__(self, directory: Path | str, read_only: bool | None = None):
         """`read_only` None: as this process may write it. Read-only: nothing made or migrated (docs/reliability.md)."""
@@ -72,6 +63,7 @@ class Library:
         # An older library is copied to backups/ before its schema is upgraded.
         migrate(self.db.conn, before_upgrade=self._backup_before_upgrade)
         self.read_only = self.db.read_only  # settled once connected
+        refresh_dedup_forms(self.db)  # forms made by an older dedup.words() are made again
         self._sync = IndexSync(self.directory, self.db)
         self._orders = Orders(self.db)
 
@@ -222,10 +214,14 @@ class Library:
         with self._sync.write(ids) as (conn, _):
             user_state.clear_flags(conn, ids)
 
-    def restore_state(self, paper: Paper) -> None:
-        """Put back read, starred, tags and note as they were in `paper` (for undo)."""
-        with self._sync.write([paper.id]) as (conn, _):
-            user_state.restore(conn, paper)
+    def undo_change(self, change: user_state.UndoChange) -> None:
+        """Undo one change: put back only the fields it changed, as they were before
+        it (`user_state.UndoChange`); changes made since, here or by another
+        process, to other fields or tags stay."""
+        user_state.check_undo(change)
+        stamp = rows.now()
+        with self._sync.write(list(change)) as (conn, _):
+            user_state.undo(conn, change, stamp)
 
     # --- export -------------------------------------------------------------------------
 

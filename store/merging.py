@@ -1,9 +1,10 @@
 """One paper, many records: finding the paper a record describes, and merging it in.
 
-Same arXiv id, same DOI, same normalised title (when ids do not conflict), or the
-same or a lightly reworded abstract (`dedup`) is the same paper. A match is
-merged: missing fields filled, comments united, the longer abstract kept; the
-reader's state is never touched. Every function runs inside the import's
+A record is matched by arXiv id, DOI, normalised title, or the same or a lightly
+reworded abstract (`dedup`); each candidate must pass the rules of one work
+(`same_work`), else it is kept apart and reported. A match is merged: missing
+fields filled, comments united, the longer abstract kept; the reader's state is
+never touched. Every function runs inside the import's
 transaction (`conn`).
 """
 
@@ -17,42 +18,53 @@ from . import dedup
 from .keys import CitationKeys
 from .model import PaperRecord
 from .rows import read_list, write_list
+from .same_work import Basis, Conflict, Facts, conflict, why_not_same
 from .user_state import apply_record_state
 
 COMMON_SHINGLE_PAPERS = 50  # a sketch value held by more papers is a stock phrase
 FILLED_COLUMNS = ("title", "date", "category", "arxiv_id", "doi", "url", "venue", "abstract", "entry_type")
 
 
-def find_same(conn: sqlite3.Connection, record: PaperRecord) -> int | None:
-    """The paper this record describes, if the library has it."""
-    for column, value in (("arxiv_id", record.arxiv_id), ("doi", record.doi)):
-        if value:
-            row = conn.execute(f"SELECT id FROM papers WHERE {column} = ?", (value,)).fetchone()
-            if row:
+def find_same(conn: sqlite3.Connection, record: PaperRecord, conflicts: list[Conflict] | None = None) -> int | None:
+    """The paper this record describes, if the library has it (the rules are in
+    same_work.py). A paper that shares the record's arXiv id, DOI or normalised
+    title but is another work is added to `conflicts`, and the search goes on."""
+    mine = Facts.of_record(record)
+    kept_apart: list[Conflict] = []
+
+    def first_same(rows: list[sqlite3.Row], basis: Basis, what: str) -> int | None:
+        for row in rows:
+            why = why_not_same(Facts.of_row(conn, row), mine, basis)
+            if why is None:
                 return row["id"]
+            if all(earlier.paper_id != row["id"] for earlier in kept_apart):
+                kept_apart.append(conflict(row, record, f"same {what}, but {why}"))
+        return None
+
+    pid = None
+    for column, value, what in (("arxiv_id", record.arxiv_id, "arXiv id"), ("doi", record.doi, "DOI")):
+        if value and pid is None:
+            pid = first_same(conn.execute(f"SELECT * FROM papers WHERE {column} = ?", (value,)).fetchall(), Basis.ID, what)
     title_norm = dedup.normalise_title(record.title)
-    if title_norm:
-        for row in conn.execute("SELECT * FROM papers WHERE title_norm = ?", (title_norm,)):
-            if not _ids_conflict(row, record):
-                return row["id"]
-    if record.abstract:
-        return _find_by_abstract(conn, record)
-    return None
+    if title_norm and pid is None:
+        pid = first_same(conn.execute("SELECT * FROM papers WHERE title_norm = ?", (title_norm,)).fetchall(), Basis.TITLE, "title")
+    if record.abstract and pid is None:
+        pid = _find_by_abstract(conn, record, mine)
+    if conflicts is not None:
+        conflicts.extend(kept_apart)
+    return pid
 
 
-def _find_by_abstract(conn: sqlite3.Connection, record: PaperRecord) -> int | None:
-    title_norm = dedup.normalise_title(record.title)
-
+def _find_by_abstract(conn: sqlite3.Connection, record: PaperRecord, mine: Facts) -> int | None:
     def compatible(row) -> bool:
-        titles_differ = title_norm and row["title_norm"] and row["title_norm"] != title_norm
-        return not titles_differ and not _ids_conflict(row, record)
+        return why_not_same(Facts.of_row(conn, row), mine, Basis.ABSTRACT) is None
 
     for row in conn.execute("SELECT * FROM papers WHERE abstract_hash = ?", (dedup.abstract_hash(record.abstract),)):
         if compatible(row):
             return row["id"]
-    mine = dedup.shingles(record.abstract)
+    my_shingles = dedup.shingles(record.abstract)
     shared: Counter[int] = Counter()
-    for value in dedup.sketch(mine):
+    for value in dedup.sketch(my_shingles):
         holders = conn.execute(
             "SELECT paper_id FROM abstract_sketch WHERE hash = ? LIMIT ?", (value, COMMON_SHINGLE_PAPERS + 1)
         ).fetchall()
@@ -62,7 +74,7 @@ def _find_by_abstract(conn: sqlite3.Connection, record: PaperRecord) -> int | No
             shared.update(holder[0] for holder in holders)
     for candidate, _ in shared.most_common(5):
         row = conn.execute("SELECT * FROM papers WHERE id = ?", (candidate,)).fetchone()
-        if compatible(row) and dedup.similar_abstracts(mine, dedup.shingles(row["abstract"] or "")):
+        if dedup.similar_abstracts(my_shingles, dedup.shingles(row["abstract"] or "")) and compatible(row):
             return row["id"]
     return None
 
@@ -170,10 +182,3 @@ def _better_abstract(new: str | None, old: str | None) -> bool:
     if not new or not old or new == old:
         return False
     return (len(new), new) > (len(old), old)
-
-
-def _ids_conflict(row, record: PaperRecord) -> bool:
-    return bool(
-        (record.arxiv_id and row["arxiv_id"] and record.arxiv_id != row["arxiv_id"])
-        or (record.doi and row["doi"] and record.doi != row["doi"])
-    )

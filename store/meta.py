@@ -7,6 +7,7 @@
 | `key_pattern`      | the pattern for new citation keys (`export --key-pattern`)           |
 | `bibtex_macros`    | BibTeX `@string`s from earlier imports, as JSON                      |
 | `bibtex_preambles` | BibTeX `@preamble`s from earlier imports, as a JSON list, each once   |
+| `dedup_version`    | the `dedup.DEDUP_VERSION` the stored title/abstract forms were made by |
 
 Every function takes the connection to use: inside a write, the transaction's.
 """
@@ -21,6 +22,7 @@ ORDER_GENERATION = "order_generation"
 KEY_PATTERN = "key_pattern"
 BIBTEX_MACROS = "bibtex_macros"
 BIBTEX_PREAMBLES = "bibtex_preambles"
+DEDUP_FORMS = "dedup_version"
 
 
 def read(conn: sqlite3.Connection, name: str) -> str | None:
@@ -114,3 +116,16 @@ def add_bibtex_preambles(conn: sqlite3.Connection, preambles: list[str]) -> None
             new.append(text)
     if new:
         write(conn, BIBTEX_PREAMBLES, json.dumps(kept + new))
+
+
+# --- de-duplication forms -------------------------------------------------------------------
+
+
+def dedup_version(conn: sqlite3.Connection) -> int:
+    """The `dedup.DEDUP_VERSION` the stored forms were made by; 1 for a library made before it was kept."""
+    value = read(conn, DEDUP_FORMS)
+    return int(value) if value else 1
+
+
+def set_dedup_version(conn: sqlite3.Connection, version: int) -> None:
+    write(conn, DEDUP_FORMS, str(version))

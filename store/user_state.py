@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .db import drop_unused_tags
 from .errors import LibraryError
 from .limits import check_tag
 from .listing import clean_text
-from .model import Paper, PaperRecord
+from .model import PaperRecord
 from .rows import now
 
 
@@ -81,13 +81,55 @@ def clear_flags(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
     conn.execute("DELETE FROM paper_flags WHERE paper_id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),))
 
 
-def restore(conn: sqlite3.Connection, paper: Paper) -> None:
-    """Put back read, starred, tags and note as they were in `paper` (for undo)."""
-    conn.execute(
-        "UPDATE papers SET read = ?, read_at = ?, starred = ?, starred_at = ?, note = ?, updated = ? WHERE id = ?",
-        (int(paper.read), paper.read_at, int(paper.starred), paper.starred_at, paper.note, now(), paper.id),
-    )
-    conn.execute("DELETE FROM paper_tags WHERE paper_id = ?", (paper.id,))
-    for name in paper.tags:
-        add_tag(conn, paper.id, name, now())
+# A change to undo, as the app records it before making the change:
+#   {paper id: {field: value before}}
+# - "read", "starred": the flag before (and "read_at", "starred_at": its stamp before);
+# - "note": the note before, and "note_written": the note the change wrote (the note
+#   is put back only while the paper still has it: a later edit by anyone stays);
+# - "tags": {"added": [names the change added], "removed": [names it removed]}.
+# Fields a change did not touch are absent: undo leaves them, and whatever anyone
+# changed since, alone.
+UndoChange = Mapping[int, Mapping[str, object]]
+UNDO_FIELDS = frozenset({"read", "read_at", "starred", "starred_at", "note", "note_written", "tags"})
+
+
+def check_undo(change: UndoChange) -> None:
+    for pid, fields in change.items():
+        unknown = set(fields) - UNDO_FIELDS
+        if unknown:
+            raise LibraryError(f"cannot undo a change to {', '.join(sorted(unknown))} (paper {pid})")
+
+
+def undo(conn: sqlite3.Connection, change: UndoChange, stamp: str) -> None:
+    """Put back what `change` changed, field by field (the inverse of the change)."""
+    for pid, fields in change.items():
+        for flag in ("read", "starred"):
+            if flag in fields:
+                before = bool(fields[flag])
+                conn.execute(
+                    f"UPDATE papers SET {flag} = ?, {flag}_at = ?, updated = ? WHERE id = ? AND {flag} != ?",
+                    (int(before), fields.get(f"{flag}_at") if before else None, stamp, pid, int(before)),
+                )
+        if "note" in fields:
+            _undo_note(conn, pid, str(fields["note"] or ""), fields.get("note_written"), stamp)
+        tags = fields.get("tags")
+        if isinstance(tags, Mapping):
+            _undo_tags(conn, pid, tags, stamp)
     drop_unused_tags(conn)
+
+
+def _undo_note(conn: sqlite3.Connection, pid: int, before: str, written: object, stamp: str) -> None:
+    if written is None:
+        conn.execute("UPDATE papers SET note = ?, updated = ? WHERE id = ?", (before, stamp, pid))
+    else:
+        conn.execute("UPDATE papers SET note = ?, updated = ? WHERE id = ? AND note = ?", (before, stamp, pid, written))
+
+
+def _undo_tags(conn: sqlite3.Connection, pid: int, tags: Mapping, stamp: str) -> None:
+    for name in tags.get("removed", ()):
+        add_tag(conn, pid, clean_tag(name), stamp)
+    for name in tags.get("added", ()):
+        conn.execute(
+            "DELETE FROM paper_tags WHERE paper_id = ? AND tag_id = (SELECT id FROM tags WHERE name = ?)",
+            (pid, clean_tag(name)),
+        )

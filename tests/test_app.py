@@ -589,7 +589,7 @@ async def test_the_detail_follows_the_cursor(running):
 
 
 async def test_page_keys_move_a_screen_at_a_time(tmp_path):
-    papers = [{"title": f"Paper number {n:03}", "authors": ["A. Author"], "date": f"2020-01-01"} for n in range(300)]
+    papers = [{"title": f"Paper number {n:03}", "authors": ["A. Author"], "date": "2020-01-01"} for n in range(300)]
     app = PapersApp(make_library(tmp_path / "lib", papers))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -646,7 +646,7 @@ async def test_n_and_p_go_to_the_next_and_previous_unread(tmp_path):
 
 async def test_n_waits_for_rows_not_loaded_yet(tmp_path):
     # Only the first page is loaded at first: the next unread paper is far below it.
-    papers = [{"title": f"Paper {n:04}", "authors": ["A. Author"], "date": f"2020-01-01"} for n in range(400)]
+    papers = [{"title": f"Paper {n:04}", "authors": ["A. Author"], "date": "2020-01-01"} for n in range(400)]
     directory = make_library(tmp_path / "lib", papers)
     with Library(directory) as library:
         ids = library.ids(sort="title")
@@ -1386,6 +1386,6 @@ async def test_the_app_thread_never_calls_the_store(library_dir, monkeypatch, tm
         await pilot.press("q")
         await settle(pilot)
     names = {name for name, _ in calls}
-    assert {"__init__", "ids", "papers", "counts", "tag_counts", "mark", "tag", "set_note", "restore_state", "bibtex",
+    assert {"__init__", "ids", "papers", "counts", "tag_counts", "mark", "tag", "set_note", "undo_change", "bibtex",
             "export", "related", "import_text", "import_paths", "highlight_terms", "close"} <= names
     assert [name for name, on_main in calls if on_main] == []

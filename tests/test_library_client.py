@@ -203,7 +203,8 @@ def test_a_write_that_fails_is_reported_and_the_next_one_still_runs(client, post
 def test_undo_puts_the_papers_state_back(client):
     paper = client.library.papers([paper_id(client, TITLES[3])])[0]
     client.write(star(paper.id, True))
-    answer = client.write(RestoreRequest(label="undo star", paper_ids=(paper.id,), papers=(paper,)))
+    before = {paper.id: {"starred": paper.starred, "starred_at": paper.starred_at}}  # what the star changed
+    answer = client.write(RestoreRequest(label="undo star", paper_ids=(paper.id,), change=before))
     assert isinstance(answer, ChangeSaved) and not answer.papers[0].starred
 
 

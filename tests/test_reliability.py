@@ -54,7 +54,7 @@ def test_a_new_library_and_every_write_leave_the_index_current(library, examples
     library.mark([pid], read=True)
     library.tag([pid], add=["x"])
     library.set_note(pid, "n")
-    library.restore_state(library.get(pid))
+    library.undo_change({pid: {"read": False}})
     assert library.index_status() == "current" and library.index_is_current()
     assert index_problem(library) is None
 

@@ -99,7 +99,7 @@ def test_reindex_rebuilds_same_results(lib):
 # --- the fast paths give what the plain ones would ------------------------------------
 
 from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st
+from hypothesis import strategies as st  # noqa: E402
 
 from store.search import analysis, parallel  # noqa: E402
 

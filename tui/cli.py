@@ -298,6 +298,8 @@ def print_import_report(report: ImportReport) -> None:
         print(f"{source}:{line}: {safe_text(text)}")
     for note in report.notes:
         print(f"{source}: note: {safe_text(note)}")
+    for conflict in report.conflicts:  # not merged: the same id or title, another work
+        print(f"{source}: {safe_text(conflict.describe())}")
 
 
 def cmd_search(library: Library, args) -> int:

@@ -293,9 +293,8 @@ class LibraryClient:
                 library.tag(ids, add=add, remove=remove)
             case NoteRequest(note=note):
                 library.set_note(ids[0], note)
-            case RestoreRequest(papers=papers):
-                for paper in papers:
-                    library.restore_state(paper)
+            case RestoreRequest(change=change):
+                library.undo_change(change)
             case BibtexRequest():
                 return BibtexReady(request, *self._counts(), text=library.bibtex(ids))
             case ExportRequest():

@@ -194,9 +194,10 @@ class NoteRequest(PaperChange):
 
 @dataclass(frozen=True, kw_only=True)
 class RestoreRequest(PaperChange):
-    """Undo: put these papers' state (read, starred, tags, note) back as it was."""
+    """Undo: put back the fields one change set, as they were before it
+    (`change`: {paper id: {field: value before}}, as `Library.undo_change` takes)."""
 
-    papers: tuple[Paper, ...]
+    change: dict[int, dict[str, object]]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,7 +1,7 @@
 """Changes the reader makes to papers: each is a write request for the store and the same edit,
 made at once on the cached copies so the key shows before the store has caught up.
 
-And the undo history: the papers as they were before each change.
+And the undo history: for each change, the fields it set and their values before.
 """
 
 from __future__ import annotations
@@ -55,25 +55,66 @@ def set_note(paper: Paper, note: str) -> Change:
     return Change(request, lambda p: setattr(p, "note", note))
 
 
+# What undo puts back: {paper id: {field: value before}}, the shape Library.undo_change takes.
+UndoChange = dict[int, dict[str, object]]
+
+
+def fields_before(request: WriteRequest, paper: Paper) -> dict[str, object]:
+    """The fields `request` changes on `paper`, with their values before it (none: it changes nothing)."""
+    match request:
+        case MarkRequest(state=state, value=value) if getattr(paper, state) != value:
+            return {state: getattr(paper, state), f"{state}_at": getattr(paper, f"{state}_at")}
+        case TagRequest(add=add, remove=remove):
+            had = {tag.casefold() for tag in paper.tags}
+            dropped = {tag.casefold() for tag in remove}
+            added = [tag for tag in add if tag.casefold() not in had]
+            removed = [tag for tag in paper.tags if tag.casefold() in dropped]
+            return {"tags": {"added": added, "removed": removed}} if added or removed else {}
+        case NoteRequest(note=note) if note != paper.note:
+            return {"note": paper.note, "note_written": note}
+    return {}
+
+
+def undone(paper: Paper, fields: dict[str, object]) -> Paper:
+    """A copy of `paper` with `fields` put back as they were (what the store will hold)."""
+    copy = dataclasses.replace(paper)
+    for name in ("read", "read_at", "starred", "starred_at", "note"):
+        if name in fields:
+            setattr(copy, name, fields[name])
+    tags = fields.get("tags")
+    if isinstance(tags, dict):
+        added = {tag.casefold() for tag in tags["added"]}
+        kept = [tag for tag in copy.tags if tag.casefold() not in added]
+        copy.tags = sorted({*kept, *tags["removed"]}, key=str.casefold)
+    return copy
+
+
 @dataclass
 class UndoStep:
     label: str
-    before: list[Paper]  # the papers as they were before the change
+    change: UndoChange  # the fields the change set, as they were before it
+    paper_ids: tuple[int, ...]
 
 
 class UndoHistory:
+    """Each step is the inverse of one change: it puts back only the fields that
+    change set, so what anyone changed since (another window, the CLI) stays."""
+
     def __init__(self) -> None:
         self._steps: list[UndoStep] = []
 
-    def remember(self, label: str, papers: list[Paper]) -> None:
-        # Edits replace a paper's lists rather than change them, so a shallow copy is a snapshot.
-        self._steps.append(UndoStep(label, [dataclasses.replace(paper) for paper in papers]))
+    def remember(self, request: WriteRequest, papers: list[Paper]) -> None:
+        """Before `request` is made on `papers`: what undoing it will put back."""
+        change = {paper.id: fields for paper in papers if (fields := fields_before(request, paper))}
+        self._steps.append(UndoStep(request.label, change, ids_of(papers)))
 
-    def undo(self) -> tuple[str, list[Paper], RestoreRequest] | None:
-        """The last change's label, the papers as they were before it, and the request that puts them back."""
+    def undo(self, cached: Callable[[int], Paper | None]) -> tuple[str, list[Paper], RestoreRequest] | None:
+        """The last change's label, the papers as they will be once it is undone (from
+        their `cached` copies), and the request that undoes it in the store."""
         if not self._steps:
             return None
         step = self._steps.pop()
-        restored = [dataclasses.replace(paper) for paper in step.before]
-        request = RestoreRequest(label=f"undo {step.label}", paper_ids=ids_of(restored), papers=tuple(restored))
+        papers = [paper for pid in step.paper_ids if (paper := cached(pid)) is not None]
+        restored = [undone(paper, step.change.get(paper.id, {})) for paper in papers]
+        request = RestoreRequest(label=f"undo {step.label}", paper_ids=step.paper_ids, change=step.change)
         return step.label, restored, request

@@ -347,7 +347,7 @@ class ReaderScreen(TransferFlows, SearchFlow, ReaderWorkers):
         """Edit the cached papers and repaint now, remember them for undo, write the change in the background."""
         # A modal may have been open: the cache may hold fresher copies than those it was given.
         papers = [self.paper_list.paper(paper.id) or paper for paper in papers]
-        self._undo.remember(change.request.label, papers)
+        self._undo.remember(change.request, papers)
         for paper in papers:
             change.edit(paper)
         self.paper_list.refresh_papers(change.request.paper_ids)  # only their rows: the key shows at once
@@ -396,7 +396,7 @@ class ReaderScreen(TransferFlows, SearchFlow, ReaderWorkers):
         self.app.push_screen(NoteScreen(safe_text(paper.display_title), paper.note), save)
 
     def action_undo(self) -> None:
-        undone = self._undo.undo()
+        undone = self._undo.undo(self.paper_list.paper)
         if undone is None:
             self.notify("Nothing to undo.")
             return

@@ -71,7 +71,10 @@ class DetailPane(VerticalScroll, can_focus=True):
     def on_mount(self) -> None:
         # The text holds resolved colours, so a new theme needs it built again, once the
         # theme's styles have been applied.
-        self.watch(self.app, "theme", lambda _theme: self.call_after_refresh(self._redraw), init=False)
+        self.watch(self.app, "theme", self._theme_changed, init=False)
+
+    def _theme_changed(self, _theme: str) -> None:
+        self.call_after_refresh(self._redraw)
 
     @property
     def paper_id(self) -> int | None:
@@ -98,7 +101,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         # the height stays and the screen needs no new layout (the costly part).
         same_height = self._shown is not None and len(lines) == len(self._shown) and all(
             old == new or max(cell_len(old), cell_len(new)) < body.content_region.width
-            for old, new in zip(self._shown, lines)
+            for old, new in zip(self._shown, lines, strict=True)
         )
         self._shown = lines
         body.update(text, layout=not same_height)
