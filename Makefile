@@ -23,7 +23,7 @@ check: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-test: $(STAMP)
+test: check
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
