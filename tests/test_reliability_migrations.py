@@ -32,6 +32,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # library must come through every later migration unchanged, to the last column.
 # A migration that rewrites something must say so here, or the test below fails.
 RECOMPUTED_BY_MIGRATION: dict[int, set[str]] = {}
+# Made again on the first open by this version (store/dedup_refresh.py, DEDUP_VERSION 2):
+# the de-duplication forms of papers with text in scripts dedup.words() now reads.
+RECOMPUTED_ON_OPEN = {"papers.title_norm", "papers.abstract_hash", "abstract_sketch"}
+# Tables of settings and counters: a newer version may add a row (dedup_version).
+GROWS_ON_OPEN = {"meta"}
 
 
 def test_every_schema_version_has_a_kept_library():
@@ -102,7 +107,9 @@ def schema_of(path: Path) -> dict[str, object]:
 def assert_keeps_every_column(old: Path, new: Path, from_version: int) -> None:
     """Every row of every table of the old file is in the new one, column for column
     (new columns and tables may be added), but for what a later migration recomputes."""
-    recomputed = set().union(*(RECOMPUTED_BY_MIGRATION.get(n, set()) for n in range(from_version + 1, SCHEMA_VERSION + 1)))
+    recomputed = set().union(
+        RECOMPUTED_ON_OPEN, *(RECOMPUTED_BY_MIGRATION.get(n, set()) for n in range(from_version + 1, SCHEMA_VERSION + 1))
+    )
     before, after = tables_of(old), tables_of(new)
     assert set(before) <= set(after), f"tables lost: {set(before) - set(after)}"
     for table, (columns, rows) in before.items():
@@ -111,8 +118,12 @@ def assert_keeps_every_column(old: Path, new: Path, from_version: int) -> None:
         new_columns, new_rows = after[table]
         assert set(columns) <= set(new_columns), f"{table} lost columns {set(columns) - set(new_columns)}"
         kept = [c for c in columns if f"{table}.{c}" not in recomputed]
-        assert sorted((project(columns, r, kept) for r in rows), key=repr) == sorted(
-            (project(new_columns, r, kept) for r in new_rows), key=repr), f"{table} changed"
+        old_rows = sorted((project(columns, r, kept) for r in rows), key=repr)
+        now_rows = sorted((project(new_columns, r, kept) for r in new_rows), key=repr)
+        if table in GROWS_ON_OPEN:
+            assert all(row in now_rows for row in old_rows), f"{table} lost or changed a row"
+        else:
+            assert old_rows == now_rows, f"{table} changed"
 
 
 def project(columns: list[str], row: tuple, kept: list[str]) -> tuple:
@@ -130,7 +141,11 @@ def test_the_comparison_sees_a_change_in_any_column(tmp_path):
     kept = KEPT[0]
     changed = 0
     for table, (columns, rows) in tables_of(kept).items():
+        if table in RECOMPUTED_ON_OPEN:
+            continue
         for column in columns if rows else []:
+            if f"{table}.{column}" in RECOMPUTED_ON_OPEN:
+                continue
             directory = copy_of(kept, tmp_path / f"{table}-{column}")
             conn = sqlite3.connect(directory / "library.sqlite3")
             conn.execute(
@@ -139,10 +154,10 @@ def test_the_comparison_sees_a_change_in_any_column(tmp_path):
                     WHERE rowid = (SELECT min(rowid) FROM "{table}")""")
             conn.commit()
             conn.close()
-            with pytest.raises(AssertionError, match=f"{table} changed"):
+            with pytest.raises(AssertionError, match=f"{table} (changed|lost or changed a row)"):
                 assert_keeps_every_column(kept, directory / "library.sqlite3", int(kept.stem[1:]))
             changed += 1
-    assert changed > 40
+    assert changed > 35
 
 
 @pytest.mark.parametrize("kept", KEPT, ids=[p.stem for p in KEPT])

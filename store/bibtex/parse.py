@@ -303,6 +303,10 @@ def _record_of(entry: Entry, fields: Fields) -> PaperRecord:
         key=entry.key,
     )
     record.extra = fields.extra()  # last: every column above has taken its fields
+    if record.extra.get("key", "").replace("\\", "") == entry.key:
+        # The sort key an export writes for an entry without authors: its own
+        # citation key, which a copy written for an alias would otherwise take along.
+        del record.extra["key"]
     if record.title and record.title.startswith(STAND_IN_PREFIX):
         # Our own stand-in for a paper with no title: not a title to keep, but
         # what the paper is shown as until a listing gives the real one.
