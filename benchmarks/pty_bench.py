@@ -194,10 +194,9 @@ def start_summary(bare: list[dict], app: list[dict], rows: list[str]) -> dict:
 def hit_texts(library_dir: Path, queries: list[str]) -> list[str]:
     """The search pane's count for each query once its results are in ('12 hits')."""
     from store.library import Library
-    from tui.screens.views import UNREAD, combined_query
 
-    with Library(library_dir) as library:
-        counts = [len(library.ids(combined_query(UNREAD, query))) for query in queries]
+    with Library(library_dir) as library:  # a search covers the whole library (docs/decisions.md, "The app")
+        counts = [len(library.ids(query)) for query in queries]
     return [f"{count} hit" if count == 1 else f"{count} hits" for count in counts]
 
 
