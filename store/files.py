@@ -91,10 +91,12 @@ def write_in_place(node: Path, data: bytes) -> None:
         handle.write(data)
 
 
-def replace_file(path: Path, text: str) -> None:
+def replace_file(path: Path, text: str, durable: bool = True) -> None:
     """Write to a temporary file beside `path`, fsync, rename over it: a reader,
     a crash or a full disk sees the old file or the new one, never a part.
-    `path` is a regular file or none (output_target has followed any symlink)."""
+    `path` is a regular file or none (output_target has followed any symlink).
+    `durable=False` skips the fsync, for files rebuilt from the store if lost
+    (the index's marker and checksums, written at every change)."""
     directory = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
@@ -105,7 +107,8 @@ def replace_file(path: Path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
             if hasattr(os, "fchmod"):
                 os.fchmod(handle.fileno(), mode_for(path))  # mkstemp makes it private (0600)
         os.replace(tmp, path)

@@ -13,11 +13,11 @@ Whoosh by the caller.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
+
+from ..files import replace_file
 
 CHECKSUM_FILE = "papers-tui-checksums.json"
 CHUNK_BYTES = 1 << 20
@@ -111,14 +111,4 @@ class SegmentChecksums:
 
     def _write(self, files: dict[str, Record]) -> None:
         text = json.dumps({"format": FORMAT, "files": {name: list(record) for name, record in sorted(files.items())}})
-        fd, tmp = tempfile.mkstemp(prefix=".checksums.", suffix=".tmp", dir=self.directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+        replace_file(self.path, text, durable=False)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from ..files import replace_file
 
 try:
     import fcntl
@@ -79,17 +80,7 @@ class GenerationMarker:
         # A generation forgotten here can only make the index look stale, never current.
         kept = sorted(e for e in extra if e > base)[-MAX_MARKER_EXTRA:]
         text = json.dumps({"schema": self.schema, "base": base, "extra": kept})
-        fd, tmp = tempfile.mkstemp(prefix=".generation.", suffix=".tmp", dir=self.directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+        replace_file(self.path, text, durable=False)
 
     def indexed_generation(self) -> int | None:
         """The store generation up to which every write is in the index (None: unknown)."""
