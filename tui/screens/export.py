@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, RadioButton, RadioSet, Static
 
-STYLES = ("arxiv", "scholar", "biblatex")
+from store.styles import STYLES  # one home: the CLI and this dialog offer the same styles
 
 
 @dataclass(frozen=True)
