@@ -157,15 +157,14 @@ class Paper:
             return f"https://doi.org/{self.doi}"
         return None
 
-    def to_json(self) -> dict:
-        """The public JSON shape of `list --json` (exactly these keys)."""
+    def _described(self, date: str | None) -> dict:
+        """What both JSON shapes say of the paper itself (not its key or the reader's state)."""
         return {
-            "key": self.key,
             "title": self.title,
             "authors": list(self.authors),
             "authors_truncated": self.authors_truncated,
             "orgs": list(self.orgs),
-            "date": self.full_date,
+            "date": date,
             "category": self.category,
             "has_code": self.has_code,
             "arxiv_id": self.arxiv_id,
@@ -174,11 +173,13 @@ class Paper:
             "venue": self.venue,
             "comments": list(self.comments),
             "abstract": self.abstract,
-            "tags": list(self.tags),
-            "read": self.read,
-            "starred": self.starred,
-            "note": self.note,
-            "added": self.added,
+        }
+
+    def to_json(self) -> dict:
+        """The public JSON shape of `list --json` (exactly these keys)."""
+        return {
+            "key": self.key, **self._described(self.full_date),
+            "tags": list(self.tags), "read": self.read, "starred": self.starred, "note": self.note, "added": self.added,
         }
 
     def to_jsonl(self) -> dict:
@@ -186,19 +187,7 @@ class Paper:
         stored (the date as precise as known, BibTeX's own fields, the flags)."""
         return {
             "key": None if self.key.startswith(PROVISIONAL_KEY_PREFIX) else self.key,
-            "title": self.title,
-            "authors": list(self.authors),
-            "authors_truncated": self.authors_truncated,
-            "orgs": list(self.orgs),
-            "date": self.date,
-            "category": self.category,
-            "has_code": self.has_code,
-            "arxiv_id": self.arxiv_id,
-            "doi": self.doi,
-            "url": self.url,
-            "venue": self.venue,
-            "comments": list(self.comments),
-            "abstract": self.abstract,
+            **self._described(self.date),
             "entry_type": self.entry_type,
             "extra": dict(self.extra),
             "tags": list(self.tags),
